@@ -1,0 +1,40 @@
+/**
+ * Writes graphile-migrate's headers (Previous / Hash / Message) on the files in
+ * migrations/committed, in order. Run it after adding a migration file there:
+ *   npx tsx scripts/hash-migrations.ts          rewrite the headers
+ *   npx tsx scripts/hash-migrations.ts --check  exit 1 when a header is stale
+ * The hash is graphile-migrate's: sha1 of the previous hash, a newline and the body.
+ * Never change a migration that a production database has already applied.
+ */
+import { createHash } from "node:crypto";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { migrationsFolder } from "../src/db/migrations.ts";
+
+const check = process.argv.includes("--check");
+const folder = path.join(migrationsFolder, "committed");
+const files = (await readdir(folder))
+  .filter((f) => /^[0-9]+(-[-_a-zA-Z0-9]*)?\.sql$/.test(f))
+  .sort();
+let previous: string | null = null;
+let stale = 0;
+for (const file of files) {
+  const full = path.join(folder, file);
+  const text = await readFile(full, "utf8");
+  const lines = text.split("\n");
+  let headerLines = 0;
+  while (headerLines < lines.length && /^--! [A-Z]/.test(lines[headerLines] ?? "")) headerLines++;
+  const body = `${lines.slice(headerLines).join("\n").trim()}\n`;
+  const hash: string = `sha1:${createHash("sha1")
+    .update(`${`${previous ?? ""}\n${body.trim()}`.trim()}\n`)
+    .digest("hex")}`;
+  const message = file.replace(/^[0-9]+-?/, "").replace(/\.sql$/, "");
+  const next = `--! Previous: ${previous ?? "-"}\n--! Hash: ${hash}\n--! Message: ${message}\n\n${body}`;
+  if (next !== text) {
+    stale++;
+    if (!check) await writeFile(full, next);
+    console.log(`${check ? "stale" : "rewrote"}: ${file}`);
+  }
+  previous = hash;
+}
+if (check && stale > 0) process.exit(1);

@@ -1,0 +1,64 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Logger, migrate } from "graphile-migrate";
+import postgres from "postgres";
+
+/** The project's top-level folder (where `.gmrc`, `migrations/` and `sql/` live). */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** graphile-migrate's folder of committed migrations. */
+export const migrationsFolder = path.join(projectRoot, "migrations");
+
+/** The website fixture: the four website tables, as tests and the demo start from. */
+export const websiteSchemaFile = path.join(projectRoot, "sql", "website-schema.sql");
+
+/** Receives graphile-migrate's log lines. */
+export type MigrationLog = (level: string, message: string) => void;
+
+/**
+ * Applies the committed migrations (graphile-migrate) to the database at `url`.
+ * Already applied migrations are skipped, so running it twice changes nothing.
+ */
+export async function runMigrations(url: string, log: MigrationLog = () => {}): Promise<void> {
+  const logger = new Logger(() => (level, message) => log(level, message));
+  await migrate({ connectionString: url, migrationsFolder, logger });
+}
+
+/** Loads `sql/website-schema.sql` (the website's tables, without Telegram columns). */
+export async function loadWebsiteSchema(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(await readFile(websiteSchemaFile, "utf8"));
+  } finally {
+    await sql.end();
+  }
+}
+
+/** What `checkMigrations` found. */
+export interface MigrationStatus {
+  /** Committed migrations not yet applied to the database, by file name. */
+  pending: string[];
+}
+
+/** Lists committed migrations that the database has not applied yet. */
+export async function checkMigrations(url: string): Promise<MigrationStatus> {
+  const files = (await readdir(path.join(migrationsFolder, "committed")))
+    .filter((f) => /^[0-9]+(-[-_a-zA-Z0-9]*)?\.sql$/.test(f))
+    .sort();
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [{ exists }] = await sql<[{ exists: boolean }]>`
+      SELECT to_regclass('graphile_migrate.migrations') IS NOT NULL AS exists`;
+    const applied = new Set<string>();
+    if (exists) {
+      for (const row of await sql<{ filename: string }[]>`
+        SELECT filename FROM graphile_migrate.migrations`) {
+        applied.add(row.filename);
+      }
+    }
+    return { pending: files.filter((f) => !applied.has(`${f.slice(0, f.search(/[-.]/))}.sql`)) };
+  } finally {
+    await sql.end();
+  }
+}
