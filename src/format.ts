@@ -1,0 +1,75 @@
+/** Languages the customer bot speaks; the website's `users.language` values. */
+export const LOCALES = ["en", "fr", "ar"] as const;
+export type Locale = (typeof LOCALES)[number];
+
+/** The first supported language among the candidates (e.g. chat override, users.language, Telegram's language_code). Defaults to `en`. */
+export function pickLocale(...candidates: Array<string | null | undefined>): Locale {
+  for (const c of candidates) {
+    const base = c?.trim().toLowerCase().slice(0, 2);
+    if (base && (LOCALES as readonly string[]).includes(base)) return base as Locale;
+  }
+  return "en";
+}
+
+/** Escapes text for Telegram's `parse_mode: HTML` (`<`, `>`, `&`, `"`). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[<>&"]/g, (c) =>
+    c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : "&quot;",
+  );
+}
+
+/**
+ * Cuts plain text to at most `max` characters (UTF-16 code units, as Telegram counts),
+ * ending with "…", at a word boundary when one is near, never inside a surrogate pair.
+ * Escape AFTER cutting, so an entity is never split.
+ */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  const space = text.lastIndexOf(" ", end);
+  if (space > end - 40 && space > 0) end = space;
+  return `${text.slice(0, end).trimEnd()}…`;
+}
+
+/** Removes control characters (except newline and tab) that a website field may hold. */
+export function cleanText(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "");
+}
+
+/**
+ * Formats an instant as `YYYY-MM-DD HH:mm:ss` in an IANA time zone (the customer's
+ * `users.timezone`). An unknown zone falls back to UTC rather than failing.
+ */
+export function formatDateTime(at: Date, timeZone: string): string {
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = dateTimeFormat(timeZone).formatToParts(at);
+  } catch {
+    parts = dateTimeFormat("UTC").formatToParts(at);
+  }
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
+  const hour = get("hour") === "24" ? "00" : get("hour");
+  return `${get("year")}-${get("month")}-${get("day")} ${hour}:${get("minute")}:${get("second")}`;
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+function dateTimeFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
+    formats.set(timeZone, f);
+  }
+  return f;
+}
