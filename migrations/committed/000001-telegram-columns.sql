@@ -1,5 +1,5 @@
 --! Previous: -
---! Hash: sha1:e45e3970af57fe68510146270509f8779eb1ff53
+--! Hash: sha1:c2fa936898c129183542e94ec314c3e56f2908bb
 --! Message: telegram-columns
 
 -- The three Telegram columns on the website's users table. Converges from every
@@ -27,6 +27,14 @@ BEGIN
        AND NOT i.indisvalid
   ) THEN
     DROP INDEX public."users_telegramChatId_key";
+  END IF;
+  -- The unique index cannot be built over duplicates: say so, and how to find them.
+  IF EXISTS (
+    SELECT 1 FROM public.users WHERE "telegramChatId" IS NOT NULL
+     GROUP BY "telegramChatId" HAVING count(*) > 1
+  ) THEN
+    RAISE EXCEPTION 'some Telegram chats are linked to more than one user; unlink the duplicates before migrating'
+      USING HINT = 'Find them with: SELECT "telegramChatId", array_agg(id) FROM users WHERE "telegramChatId" IS NOT NULL GROUP BY 1 HAVING count(*) > 1;';
   END IF;
 END
 $$;

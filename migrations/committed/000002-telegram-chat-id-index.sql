@@ -1,5 +1,5 @@
---! Previous: sha1:e45e3970af57fe68510146270509f8779eb1ff53
---! Hash: sha1:328ba32bf768b6b8c729151ea780e64a09b68c73
+--! Previous: sha1:c2fa936898c129183542e94ec314c3e56f2908bb
+--! Hash: sha1:6acf3d02d43277ce8dd4046efd8dc38d87b3091e
 --! Message: telegram-chat-id-index
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:328ba32bf768b6b8c729151ea780e64a09b68c73
---! Hash: sha1:5807dfcb1558bf58a74e47dfb0472a73e1250d6e
+--! Previous: sha1:6acf3d02d43277ce8dd4046efd8dc38d87b3091e
+--! Hash: sha1:337db7a2f930d05d67fbbb399665685337bd7023
 --! Message: telegram-schema
 
 -- Everything of the customer bot except the three users columns, their unique
