@@ -41,7 +41,7 @@ describe("link audit (trigger on users)", () => {
   it("a DBA's hand-written UPDATE is audited with the database role as actor; the setting does not leak across transactions", async () => {
     const userId = await site.createUser({ chatId: "5550001" });
     await db.sql`UPDATE users SET "telegramChatId" = NULL WHERE id = ${userId}`;
-    const [{ role }] = await db.sql`SELECT current_user AS role`;
+    const [{ role }] = await db.sql<[{ role: string }]>`SELECT current_user AS role`;
     const rows = await auditOf(userId);
     expect(rows.map((r) => [r.action, r.actor])).toEqual([
       ["link", role],

@@ -116,7 +116,9 @@ describe("a database the unique constraint cannot be built on", () => {
     const db = await startingPoint(`${guideColumns}
       UPDATE users SET "telegramChatId" = '987654321' WHERE id = 'u2';`);
     await expect(runMigrations(db.url)).rejects.toThrow(/linked to more than one user/);
-    const [{ exists }] = await db.sql`SELECT to_regnamespace('telegram') IS NOT NULL AS exists`;
+    const [{ exists }] = await db.sql<
+      [{ exists: boolean }]
+    >`SELECT to_regnamespace('telegram') IS NOT NULL AS exists`;
     expect(exists).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import pg from "pg";
+import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { website } from "./support/website.ts";
@@ -25,13 +26,22 @@ async function settle(): Promise<void> {
   await listener.query("SELECT 1");
 }
 
-async function setDoorbell(armed: boolean) {
-  await db.sql`UPDATE telegram.notifier_doorbell SET armed = ${armed}`;
+let busyNotifier: postgres.ReservedSql | undefined;
+/** A notifier is busy while it holds the advisory lock (1952803941, 1); idle otherwise. */
+async function setNotifierBusy(busy: boolean) {
+  if (busy && !busyNotifier) {
+    busyNotifier = await db.sql.reserve();
+    await busyNotifier`SELECT pg_advisory_lock(1952803941, 1)`;
+  } else if (!busy && busyNotifier) {
+    await busyNotifier`SELECT pg_advisory_unlock(1952803941, 1)`;
+    busyNotifier.release();
+    busyNotifier = undefined;
+  }
 }
 
 describe("the doorbell (NOTIFY telegram_outbox)", () => {
   it("rings only after COMMIT, never for a rollback", async () => {
-    await setDoorbell(true);
+    await setNotifierBusy(false);
     const userId = await website(db.sql).createUser({ chatId: "777" });
     await settle();
     received.length = 0;
@@ -57,8 +67,8 @@ describe("the doorbell (NOTIFY telegram_outbox)", () => {
     expect(received).toEqual(["telegram_outbox"]);
   });
 
-  it("does not ring while the notifier is busy (disarmed), yet the row is there", async () => {
-    await setDoorbell(false);
+  it("does not ring while a notifier is busy draining, yet the row is there; rings again once it is idle", async () => {
+    await setNotifierBusy(true);
     const site = website(db.sql);
     const userId = await site.createUser({ chatId: "778" });
     received.length = 0;
@@ -69,10 +79,14 @@ describe("the doorbell (NOTIFY telegram_outbox)", () => {
       [{ n: number }]
     >`SELECT count(*)::int AS n FROM telegram.outbox WHERE user_id = ${userId}`;
     expect(n).toBe(1);
+    await setNotifierBusy(false);
+    await site.uploadFile(userId);
+    await settle();
+    expect(received).toEqual(["telegram_outbox"]);
   });
 
   it("one transaction updating 10,000 files of linked customers: 10,000 rows, at most a handful of NOTIFYs", async () => {
-    await setDoorbell(true);
+    await setNotifierBusy(false);
     const site = website(db.sql);
     const users: string[] = [];
     for (let i = 0; i < 20; i++) users.push(await site.createUser({ chatId: String(900000 + i) }));

@@ -55,8 +55,9 @@ describe("the website's writes with odd data still succeed", () => {
     const orderId = await site.placeOrder(userId);
     await site.setOrderStatus(orderId, "CONFIRMED");
     await db.sql`DELETE FROM users WHERE id = ${userId}`;
-    const [{ files }] =
-      await db.sql`SELECT count(*)::int AS files FROM tuning_files WHERE "userId" = ${userId}`;
+    const [{ files }] = await db.sql<
+      [{ files: number }]
+    >`SELECT count(*)::int AS files FROM tuning_files WHERE "userId" = ${userId}`;
     expect(files).toBe(0);
     const [order] = await db.sql`SELECT "userId" FROM orders WHERE id = ${orderId}`;
     expect(order?.userId).toBeNull();

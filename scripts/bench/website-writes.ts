@@ -1,0 +1,161 @@
+/**
+ * Cost of our triggers to the website: pgbench runs the website's own statements with
+ * the telegram triggers enabled and disabled, alternating rounds in the same run, and
+ * prints transactions per second and the ratio (with ÷ without).
+ *
+ *   npx tsx scripts/bench/website-writes.ts [--seconds 10] [--rounds 3] [--clients 8] [--idle]
+ *
+ * By default a notifier is busy draining (it holds the doorbell lock), as it is under
+ * load, so the triggers only INSERT the outbox row. --idle: no notifier busy, so every
+ * write also NOTIFYs (the case of a quiet shop, where throughput does not matter).
+ * Needs `pgbench` on the PATH (Debian: postgresql-client). Uses its own embedded PostgreSQL.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs, promisify } from "node:util";
+import postgres from "postgres";
+import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
+import { loadWebsiteSchema, runMigrations } from "../../src/db/migrations.ts";
+
+const run = promisify(execFile);
+
+export interface WebsiteWritesResult {
+  statement: string;
+  withTriggers: number[];
+  withoutTriggers: number[];
+  ratio: number;
+}
+
+const STATEMENTS = {
+  "status UPDATE": `\\set n random(1, 10000)
+UPDATE tuning_files
+   SET status = (CASE WHEN status = 'PENDING' THEN 'READY' ELSE 'PENDING' END)::"TuningFileStatus",
+       "estimatedProcessingTime" = 30, "estimatedProcessingTimeSetAt" = now(),
+       "updatedDate" = now(), "updatedAt" = now()
+ WHERE id = 'file-' || :n;
+`,
+  "upload INSERT": `\\set n random(1, 1000)
+INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", "updatedAt")
+VALUES (gen_random_uuid()::text, 'user-' || :n, 'stage1_golf_tdi.bin', gen_random_uuid()::text, 524288, 'bin', now());
+`,
+};
+
+/** Runs the comparison; returns one result per website statement. */
+export async function benchWebsiteWrites(options: {
+  seconds: number;
+  rounds: number;
+  clients: number;
+  idle: boolean;
+  log?: (line: string) => void;
+}): Promise<WebsiteWritesResult[]> {
+  const log = options.log ?? console.log;
+  const dir = await mkdtemp(path.join(tmpdir(), "compucar-bench-"));
+  const server = await startEmbeddedPostgres({ dir: path.join(dir, "data") });
+  const url = new URL(server.url);
+  const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`CREATE DATABASE bench`;
+    const benchUrl = server.url.replace(/\/postgres$/, "/bench");
+    await loadWebsiteSchema(benchUrl);
+    await runMigrations(benchUrl);
+    const db = postgres(benchUrl, { max: 1, onnotice: () => {} });
+    await db`
+      INSERT INTO users (id, email, "firstName", "lastName", "updatedAt", "telegramChatId", "telegramLinkedAt")
+      SELECT 'user-' || g, 'c' || g || '@example.com', 'First', 'Last', now(), 'tg1:chat' || g, now()
+        FROM generate_series(1, 1000) g`;
+    await db`
+      INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", status, "updatedAt")
+      SELECT 'file-' || g, 'user-' || (1 + g % 1000), 'stage1_golf_tdi.bin', 'key-' || g, 524288, 'bin', 'PENDING', now()
+        FROM generate_series(1, 10000) g`;
+    const busyNotifier = postgres(benchUrl, { max: 1 });
+    if (!options.idle) await busyNotifier`SELECT pg_advisory_lock(1952803941, 1)`;
+    await db`VACUUM ANALYZE`;
+    const results: WebsiteWritesResult[] = [];
+    for (const [statement, script] of Object.entries(STATEMENTS)) {
+      const file = path.join(dir, "script.sql");
+      await writeFile(file, script);
+      const withTriggers: number[] = [];
+      const withoutTriggers: number[] = [];
+      for (let round = 0; round < options.rounds; round++) {
+        for (const enabled of round % 2 === 0 ? [true, false] : [false, true]) {
+          await db.unsafe(
+            `ALTER TABLE tuning_files ${enabled ? "ENABLE" : "DISABLE"} TRIGGER USER`,
+          );
+          await db`TRUNCATE telegram.outbox`;
+          await db`CHECKPOINT`;
+          const { stdout } = await run(
+            "pgbench",
+            [
+              "-n",
+              "-f",
+              file,
+              "-c",
+              String(options.clients),
+              "-j",
+              "2",
+              "-T",
+              String(options.seconds),
+              "-h",
+              url.hostname,
+              "-p",
+              url.port,
+              "-U",
+              url.username,
+              "bench",
+            ],
+            { env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) } },
+          );
+          const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+          (enabled ? withTriggers : withoutTriggers).push(tps);
+          log(
+            `${statement}: round ${round + 1} triggers ${enabled ? "on " : "off"} ${tps.toFixed(0)} tps`,
+          );
+        }
+      }
+      results.push({
+        statement,
+        withTriggers,
+        withoutTriggers,
+        ratio: median(withTriggers) / median(withoutTriggers),
+      });
+    }
+    await db.end();
+    await busyNotifier.end();
+    return results;
+  } finally {
+    await sql.end();
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "10" },
+      rounds: { type: "string", default: "3" },
+      clients: { type: "string", default: "8" },
+      idle: { type: "boolean", default: false },
+    },
+  });
+  const results = await benchWebsiteWrites({
+    seconds: Number(values.seconds),
+    rounds: Number(values.rounds),
+    clients: Number(values.clients),
+    idle: values.idle,
+  });
+  console.log("\nstatement        | tps with triggers (median) | tps without (median) | ratio");
+  for (const r of results) {
+    console.log(
+      `${r.statement.padEnd(16)} | ${median(r.withTriggers).toFixed(0).padStart(26)} | ${median(r.withoutTriggers).toFixed(0).padStart(20)} | ${r.ratio.toFixed(3)}`,
+    );
+  }
+}
