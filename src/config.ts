@@ -244,9 +244,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const demo = options.demo ?? false;
   const problems: Problem[] = [];
 
-  const files = [".env", ".env.local"].map((name) => readEnvFile(join(cwd, name), problems));
-  const merged: Env = { ...files[0], ...files[1] };
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) merged[name] = value;
+  const merged = mergeEnv(env, cwd, problems);
   const raw = (name: string): string | undefined => {
     const value = merged[name]?.trim();
     return value ? value : undefined;
@@ -408,6 +406,47 @@ const safeToShow: object = Object.create(Object.prototype, {
  * A summary that is safe to log: secrets appear as `"set"` / `"unset"`, URLs lose their
  * credentials.
  */
+/** What `npm run migrate` needs: the database and the log level, nothing about Telegram. */
+export interface DatabaseConfig {
+  readonly databaseUrl: string | undefined;
+  readonly logLevel: LogLevel;
+}
+
+/**
+ * Reads only `DATABASE_URL` and `LOG_LEVEL` (same sources as {@link loadConfig}), for
+ * commands that touch the database alone, such as migrations.
+ * @throws ConfigError when either is malformed.
+ */
+export function loadDatabaseConfig(
+  env: Env = process.env,
+  options: { cwd?: string } = {},
+): DatabaseConfig {
+  const problems: Problem[] = [];
+  const merged = mergeEnv(env, options.cwd ?? process.cwd(), problems);
+  const pick = <T>(name: string, schema: z.ZodType<T>): T | undefined => {
+    const value = merged[name]?.trim();
+    if (!value) return undefined;
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    problems.push(problemFrom(name, result.error));
+    return undefined;
+  };
+  const databaseUrl = pick("DATABASE_URL", postgresUrl);
+  const logLevel = pick("LOG_LEVEL", logLevelSchema) ?? "info";
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((p) => scrub(render(p), merged)));
+  }
+  return Object.freeze({ databaseUrl, logLevel });
+}
+
+/** `env` over `.env.local` over `.env` (files in `cwd`). */
+function mergeEnv(env: Env, cwd: string, problems: Problem[]): Env {
+  const files = [".env", ".env.local"].map((name) => readEnvFile(join(cwd, name), problems));
+  const merged: Env = { ...files[0], ...files[1] };
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) merged[name] = value;
+  return merged;
+}
+
 export function describeConfig(config: Config): Record<string, unknown> {
   const setOrUnset = (value: string | undefined) => (value === undefined ? "unset" : "set");
   return {

@@ -1,0 +1,71 @@
+/**
+ * The one entry point.
+ *   npm start                      bot + notifier + HTTP (tsx src/main.ts start)
+ *   tsx src/main.ts start --only bot        only the bot (and HTTP)
+ *   tsx src/main.ts start --only notifier   only the notifier (and HTTP)
+ *   npm run migrate                applies the committed migrations to DATABASE_URL
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, loadDatabaseConfig } from "./config.ts";
+import { openDatabase } from "./db/database.ts";
+import { runMigrations } from "./db/migrations.ts";
+import { createLogger } from "./log.ts";
+
+const USAGE = `usage: tsx src/main.ts <command>
+  start [--only bot|notifier]   run the service (bot, notifier, HTTP)
+  migrate                       apply the committed migrations to DATABASE_URL`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { only: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 1;
+  }
+  if (command === "migrate") return migrate();
+  if (command === "start") {
+    const only = values.only;
+    if (only !== undefined && only !== "bot" && only !== "notifier") {
+      console.error(`--only must be bot or notifier (got "${only}")`);
+      return 1;
+    }
+    const { runService } = await import("./service.ts");
+    return runService({ only });
+  }
+  console.error(`unknown command "${command}"\n${USAGE}`);
+  return 1;
+}
+
+async function migrate(): Promise<number> {
+  const config = loadDatabaseConfig();
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase(config.databaseUrl, logger);
+  try {
+    await runMigrations(database.url, (level, message) =>
+      level === "error" ? logger.error(message) : logger.info(message),
+    );
+    logger.info("migrations: up to date");
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  // process.exit, not exitCode: a library imported on the way resets exitCode to 0.
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+    } else {
+      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      if (process.env.LOG_LEVEL === "debug" || process.env.LOG_LEVEL === "trace")
+        console.error(error);
+    }
+    process.exit(1);
+  },
+);
