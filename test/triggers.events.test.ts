@@ -28,10 +28,12 @@ interface OutboxRow {
 
 /** Runs `action` and returns the outbox rows it added. */
 async function eventsOf(action: () => Promise<unknown>): Promise<OutboxRow[]> {
+  await db.sql`SELECT telegram.ingest_events()`;
   const [{ max }] = await db.sql<
     [{ max: string }]
   >`SELECT coalesce(max(id), 0) AS max FROM telegram.outbox`;
   await action();
+  await db.sql`SELECT telegram.ingest_events()`;
   return db.sql<OutboxRow[]>`
     SELECT user_id, kind, subject_id, label, status_to, eta_minutes, comment, tracking_number,
            cod_status, paid, status

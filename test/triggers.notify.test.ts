@@ -77,7 +77,7 @@ describe("the doorbell (NOTIFY telegram_outbox)", () => {
     expect(received).toEqual([]);
     const [{ n }] = await db.sql<
       [{ n: number }]
-    >`SELECT count(*)::int AS n FROM telegram.outbox WHERE user_id = ${userId}`;
+    >`SELECT count(*)::int AS n FROM telegram.events WHERE user_id = ${userId}`;
     expect(n).toBe(1);
     await setNotifierBusy(false);
     await site.uploadFile(userId);
@@ -95,12 +95,15 @@ describe("the doorbell (NOTIFY telegram_outbox)", () => {
       SELECT 'bulk-' || g, (${users} :: text[])[1 + g % 20], 'f' || g || '.bin', 'bulk-key-' || g, 1, 'bin', now()
         FROM generate_series(1, 10000) g`;
     await settle();
+    await db.sql`SELECT telegram.ingest_events()`;
     const [{ before }] = await db.sql<
       [{ before: string }]
     >`SELECT max(id) AS before FROM telegram.outbox`;
     received.length = 0;
     await db.sql`UPDATE tuning_files SET status = 'PENDING', "updatedDate" = now(), "updatedAt" = now() WHERE id LIKE 'bulk-%'`;
     await settle();
+    const [{ moved }] = await db.sql<[{ moved: number }]>`SELECT telegram.ingest_events() AS moved`;
+    expect(moved).toBe(10000);
     const [{ n }] = await db.sql<[{ n: number }]>`
       SELECT count(*)::int AS n FROM telegram.outbox WHERE id > ${before} AND kind = 'file_status'`;
     expect(n).toBe(10000);

@@ -18,6 +18,7 @@ describe("the website's writes with odd data still succeed", () => {
     expect(name.length).toBe(1000);
     const fileId = await site.uploadFile(userId, name);
     await site.changeFileStatus(fileId, "PENDING", 15);
+    await db.sql`SELECT telegram.ingest_events()`;
     const rows =
       await db.sql`SELECT kind, label FROM telegram.outbox WHERE subject_id = ${fileId} ORDER BY id`;
     expect(rows.map((r) => r.kind)).toEqual(["file_uploaded", "file_status"]);
@@ -43,6 +44,7 @@ describe("the website's writes with odd data still succeed", () => {
       VALUES (${orderId}, ${orderId}, ${userId}, 0, 0, '', now(), NULL, NULL, NULL)`;
     await db.sql`UPDATE orders SET "trackingNumber" = '', status = 'CONFIRMED' WHERE id = ${orderId}`;
     await db.sql`UPDATE orders SET "trackingNumber" = NULL, "userId" = NULL WHERE id = ${orderId}`;
+    await db.sql`SELECT telegram.ingest_events()`;
     const kinds =
       await db.sql`SELECT kind FROM telegram.outbox WHERE user_id = ${userId} ORDER BY id`;
     expect(kinds.map((r) => r.kind)).toEqual(["file_uploaded", "file_eta", "order_status"]);
@@ -61,6 +63,7 @@ describe("the website's writes with odd data still succeed", () => {
     expect(files).toBe(0);
     const [order] = await db.sql`SELECT "userId" FROM orders WHERE id = ${orderId}`;
     expect(order?.userId).toBeNull();
+    await db.sql`SELECT telegram.ingest_events()`;
     const pending =
       await db.sql`SELECT kind FROM telegram.outbox WHERE user_id = ${userId} AND status = 'pending'`;
     expect(pending).toHaveLength(3);
@@ -70,7 +73,7 @@ describe("the website's writes with odd data still succeed", () => {
     const orderId = await site.placeOrder(null);
     const paymentId = await site.createPayment(orderId, "SUCCEEDED");
     await site.setPaymentStatus(paymentId, "REFUNDED");
-    const rows = await db.sql`SELECT 1 FROM telegram.outbox WHERE subject_id = ${orderId}`;
+    const rows = await db.sql`SELECT 1 FROM telegram.events WHERE subject_id = ${orderId}`;
     expect(rows).toHaveLength(0);
   });
 });

@@ -1,5 +1,5 @@
 --! Previous: sha1:6acf3d02d43277ce8dd4046efd8dc38d87b3091e
---! Hash: sha1:77a1559144580cb9f62e113da7b5b1e2adf07e6d
+--! Hash: sha1:30c7a05e07e54d938ac863802eeb5c075053dcab
 --! Message: telegram-schema
 
 -- Everything of the customer bot except the three users columns, their unique
@@ -25,9 +25,37 @@ CREATE SCHEMA IF NOT EXISTS telegram;
 COMMENT ON SCHEMA telegram IS
   'CompuCar customer bot: outbox of customer notifications, link audit, link tokens and codes, chat preferences, usage counters, DBA views.';
 
--- 2. The outbox: one row per customer-facing event, written by the triggers below in
---    the website's own transaction. Kept small (text and int columns, one partial
---    index) because every byte here is paid for by the website's write.
+-- 2. Events. The triggers below append one row per customer-facing change to
+--    telegram.events, in the website's own transaction. That table is the website's
+--    cost, so it is as cheap to write as a table can be: no index, no sequence, raw
+--    copies of the changed values and no logic. The notifier moves the rows, in
+--    batches, into telegram.outbox (telegram.ingest_events()), where each becomes one
+--    message with a kind, its facts, an id in recorded order and a delivery state.
+CREATE TABLE telegram.events (
+  recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  source text NOT NULL,
+  user_id text NOT NULL,
+  subject_id text NOT NULL,
+  label text,
+  old_status text,
+  new_status text,
+  old_eta integer,
+  new_eta integer,
+  old_eta_set_at timestamp(3),
+  new_eta_set_at timestamp(3),
+  comment text,
+  comment_changed boolean,
+  old_payment text,
+  new_payment text,
+  modified_changed boolean,
+  old_tracking text,
+  new_tracking text,
+  old_cod text,
+  new_cod text
+);
+COMMENT ON TABLE telegram.events IS
+  'Append-only intake written by the triggers (source: file_insert, file_update, order_update, payment). Emptied by telegram.ingest_events() into telegram.outbox; rows here are events not yet seen by a notifier.';
+
 CREATE TABLE telegram.outbox (
   id bigint GENERATED ALWAYS AS IDENTITY,
   user_id text NOT NULL,
@@ -49,18 +77,77 @@ CREATE TABLE telegram.outbox (
   locked_by text,
   sent_at timestamptz,
   last_error text,
-  telegram_message_id bigint
+  telegram_message_id bigint,
+  CONSTRAINT outbox_pkey PRIMARY KEY (id),
+  CONSTRAINT outbox_status_check CHECK (status IN ('pending', 'sent', 'failed', 'skipped'))
 );
 COMMENT ON TABLE telegram.outbox IS
-  'One row per event a customer is told about. status: pending (due at due_at, or now when NULL), sent, failed (permanent error, see last_error), skipped (no linked chat, muted kind, blocked chat: reason in last_error).';
+  'One row per message a customer is told. status: pending (due at due_at, or now when NULL), sent, failed (permanent error, see last_error), skipped (no linked chat, muted kind, blocked chat: reason in last_error). created_at is when the website recorded the event.';
 COMMENT ON COLUMN telegram.outbox.kind IS
   'file_uploaded, file_status, file_eta, file_comment, file_paid, order_status, order_shipping, payment_received';
 COMMENT ON COLUMN telegram.outbox.subject_id IS 'tuning_files.id, or orders.id for order and payment events';
 COMMENT ON COLUMN telegram.outbox.label IS 'originalFilename of the file or orderNumber of the order, at the time of the event';
--- What is due, in the order it was recorded: the only index the website's INSERT
--- maintains. A primary key, or a BRIN index on created_at, each cost the website's
--- status UPDATE several percent of its throughput in pgbench (scripts/bench).
 CREATE INDEX outbox_pending_idx ON telegram.outbox (id) WHERE status = 'pending';
+CREATE INDEX outbox_created_at_idx ON telegram.outbox (created_at);
+
+-- Moves every visible row of telegram.events into telegram.outbox, oldest first, as
+-- one message per website change: the headline kind by priority (status, estimate,
+-- comment, payment) and every fact that changed with it. Returns how many it moved.
+-- Notifiers call it inside their claim transaction, serialized by their lock.
+CREATE FUNCTION telegram.ingest_events() RETURNS integer
+LANGUAGE sql VOLATILE
+AS $$
+  WITH moved AS (
+    DELETE FROM telegram.events RETURNING *
+  ), facts AS (
+    SELECT m.*,
+           CASE m.source
+             WHEN 'file_update' THEN m.old_status IS DISTINCT FROM m.new_status OR coalesce(m.modified_changed, false)
+             WHEN 'order_update' THEN m.old_status IS DISTINCT FROM m.new_status AND m.new_status <> 'PENDING'
+             ELSE false END AS status_changed,
+           m.source = 'file_update' AND m.new_eta IS NOT NULL
+             AND (m.old_eta IS DISTINCT FROM m.new_eta OR m.old_eta_set_at IS DISTINCT FROM m.new_eta_set_at) AS eta_changed,
+           m.source = 'file_update' AND coalesce(m.comment_changed, false) AND m.comment ~ '[^[:space:]]' AS commented,
+           m.source = 'file_update' AND m.new_payment = 'PAID' AND m.old_payment IS DISTINCT FROM m.new_payment AS paid_now,
+           m.source = 'order_update' AND m.new_tracking ~ '[^[:space:]]'
+             AND m.old_tracking IS DISTINCT FROM m.new_tracking AS tracking_changed,
+           m.source = 'order_update' AND m.new_cod IN ('DISPATCHED', 'DELIVERED')
+             AND m.old_cod IS DISTINCT FROM m.new_cod AS cod_changed
+      FROM moved m
+  ), classified AS (
+    SELECT f.*,
+           CASE f.source
+             WHEN 'file_insert' THEN 'file_uploaded'
+             WHEN 'payment' THEN 'payment_received'
+             WHEN 'file_update' THEN
+               CASE WHEN f.status_changed THEN 'file_status' WHEN f.eta_changed THEN 'file_eta'
+                    WHEN f.commented THEN 'file_comment' WHEN f.paid_now THEN 'file_paid' END
+             WHEN 'order_update' THEN
+               CASE WHEN f.status_changed THEN 'order_status'
+                    WHEN f.tracking_changed OR f.cod_changed THEN 'order_shipping' END
+           END AS kind
+      FROM facts f
+  ), inserted AS (
+    INSERT INTO telegram.outbox
+      (user_id, kind, subject_id, label, status_to, eta_minutes, eta_set_at, comment, tracking_number, cod_status, paid, created_at)
+    SELECT c.user_id, c.kind, c.subject_id, c.label,
+           CASE WHEN c.source IN ('file_insert', 'payment') OR c.status_changed THEN c.new_status END,
+           CASE WHEN c.eta_changed THEN c.new_eta END,
+           CASE WHEN c.eta_changed THEN c.new_eta_set_at END,
+           CASE WHEN c.commented THEN c.comment END,
+           CASE WHEN c.tracking_changed THEN c.new_tracking END,
+           CASE WHEN c.cod_changed THEN c.new_cod END,
+           CASE WHEN c.paid_now THEN true END,
+           c.recorded_at
+      FROM classified c
+     WHERE c.kind IS NOT NULL
+     ORDER BY c.recorded_at
+    RETURNING 1
+  )
+  SELECT count(*)::int FROM inserted
+$$;
+COMMENT ON FUNCTION telegram.ingest_events() IS
+  'Moves telegram.events into telegram.outbox (one message per website change, in recorded order). Called by the notifier; safe to call by hand.';
 
 -- 3. Link audit: every link, relink, unlink and block, by whoever did it. Chat ids are
 --    never stored, only a salted fingerprint that tells "same chat as before" apart.
@@ -170,8 +257,8 @@ COMMENT ON FUNCTION telegram.create_link_token(text) IS
 -- 8. Triggers on the website's tables. Each one is an AFTER ROW trigger whose WHEN
 --    clause filters in the executor, so the function only runs for a change the
 --    customer is told about (an UPDATE that only bumps "updatedAt" costs nothing).
---    The functions never raise on odd data: they copy values, no casts or lookups
---    beyond the order of a payment.
+--    The functions never raise on odd data: they copy values into telegram.events,
+--    with no logic, no casts that can fail, no lookups beyond the order of a payment.
 -- The doorbell. NOTIFY takes a database-wide lock at commit that serializes every
 -- notifying transaction, so the triggers ring only when no notifier is busy: a busy
 -- notifier holds the session advisory lock (1952803941 'tele', 1) and finds the new
@@ -187,46 +274,12 @@ $$;
 COMMENT ON FUNCTION telegram.notifier_is_idle() IS
   'true when no notifier holds the busy lock (pg_advisory_lock(1952803941, 1)): the triggers then NOTIFY telegram_outbox.';
 
-CREATE FUNCTION telegram.tg_tuning_files__enqueue_event() RETURNS trigger
+CREATE FUNCTION telegram.tg_tuning_files__record_upload() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
-DECLARE
-  v_status text;
-  v_eta integer;
-  v_comment text;
-  v_paid boolean;
 BEGIN
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO telegram.outbox (user_id, kind, subject_id, label, status_to)
-    VALUES (NEW."userId", 'file_uploaded', NEW.id, NEW."originalFilename", NEW.status::text);
-  ELSE
-    IF OLD.status IS DISTINCT FROM NEW.status
-       OR (NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key") THEN
-      v_status := NEW.status::text;
-    END IF;
-    IF NEW."estimatedProcessingTime" IS NOT NULL
-       AND (OLD."estimatedProcessingTime" IS DISTINCT FROM NEW."estimatedProcessingTime"
-            OR OLD."estimatedProcessingTimeSetAt" IS DISTINCT FROM NEW."estimatedProcessingTimeSetAt") THEN
-      v_eta := NEW."estimatedProcessingTime";
-    END IF;
-    IF OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes" AND NEW."adminNotes" ~ '[^[:space:]]' THEN
-      v_comment := NEW."adminNotes";
-    END IF;
-    IF NEW."paymentStatus" = 'PAID' AND OLD."paymentStatus" IS DISTINCT FROM NEW."paymentStatus" THEN
-      v_paid := true;
-    END IF;
-    INSERT INTO telegram.outbox
-      (user_id, kind, subject_id, label, status_to, eta_minutes, eta_set_at, comment, paid)
-    VALUES (
-      NEW."userId",
-      CASE WHEN v_status IS NOT NULL THEN 'file_status'
-           WHEN v_eta IS NOT NULL THEN 'file_eta'
-           WHEN v_comment IS NOT NULL THEN 'file_comment'
-           ELSE 'file_paid' END,
-      NEW.id, NEW."originalFilename", v_status, v_eta,
-      CASE WHEN v_eta IS NOT NULL THEN NEW."estimatedProcessingTimeSetAt" END,
-      v_comment, v_paid);
-  END IF;
+  INSERT INTO telegram.events (source, user_id, subject_id, label, new_status)
+  VALUES ('file_insert', NEW."userId", NEW.id, NEW."originalFilename", NEW.status);
   IF (CASE WHEN pg_try_advisory_lock_shared(1952803941, 1)
            THEN pg_advisory_unlock_shared(1952803941, 1) ELSE false END) THEN
     PERFORM pg_notify('telegram_outbox', '');
@@ -235,11 +288,33 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER telegram_enqueue_file_uploaded
-  AFTER INSERT ON public.tuning_files
-  FOR EACH ROW EXECUTE FUNCTION telegram.tg_tuning_files__enqueue_event();
+CREATE FUNCTION telegram.tg_tuning_files__record_change() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  INSERT INTO telegram.events
+    (source, user_id, subject_id, label, old_status, new_status, old_eta, new_eta,
+     old_eta_set_at, new_eta_set_at, comment, comment_changed, old_payment, new_payment,
+     modified_changed)
+  VALUES ('file_update', NEW."userId", NEW.id, NEW."originalFilename", OLD.status, NEW.status,
+          OLD."estimatedProcessingTime", NEW."estimatedProcessingTime",
+          OLD."estimatedProcessingTimeSetAt", NEW."estimatedProcessingTimeSetAt",
+          NEW."adminNotes", OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes",
+          OLD."paymentStatus", NEW."paymentStatus",
+          OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key");
+  IF (CASE WHEN pg_try_advisory_lock_shared(1952803941, 1)
+           THEN pg_advisory_unlock_shared(1952803941, 1) ELSE false END) THEN
+    PERFORM pg_notify('telegram_outbox', '');
+  END IF;
+  RETURN NULL;
+END
+$$;
 
-CREATE TRIGGER telegram_enqueue_file_event
+CREATE TRIGGER telegram_record_file_upload
+  AFTER INSERT ON public.tuning_files
+  FOR EACH ROW EXECUTE FUNCTION telegram.tg_tuning_files__record_upload();
+
+CREATE TRIGGER telegram_record_file_change
   AFTER UPDATE ON public.tuning_files
   FOR EACH ROW
   WHEN (
@@ -251,29 +326,16 @@ CREATE TRIGGER telegram_enqueue_file_event
     OR (OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes" AND NEW."adminNotes" ~ '[^[:space:]]')
     OR (NEW."paymentStatus" = 'PAID' AND OLD."paymentStatus" IS DISTINCT FROM NEW."paymentStatus")
   )
-  EXECUTE FUNCTION telegram.tg_tuning_files__enqueue_event();
+  EXECUTE FUNCTION telegram.tg_tuning_files__record_change();
 
-CREATE FUNCTION telegram.tg_orders__enqueue_event() RETURNS trigger
+CREATE FUNCTION telegram.tg_orders__record_change() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
-DECLARE
-  v_status text;
-  v_tracking text;
-  v_cod text;
 BEGIN
-  IF OLD.status IS DISTINCT FROM NEW.status AND NEW.status <> 'PENDING' THEN
-    v_status := NEW.status::text;
-  END IF;
-  IF OLD."trackingNumber" IS DISTINCT FROM NEW."trackingNumber" AND NEW."trackingNumber" ~ '[^[:space:]]' THEN
-    v_tracking := NEW."trackingNumber";
-  END IF;
-  IF OLD."codStatus" IS DISTINCT FROM NEW."codStatus" AND NEW."codStatus" IN ('DISPATCHED', 'DELIVERED') THEN
-    v_cod := NEW."codStatus"::text;
-  END IF;
-  INSERT INTO telegram.outbox (user_id, kind, subject_id, label, status_to, tracking_number, cod_status)
-  VALUES (NEW."userId",
-          CASE WHEN v_status IS NOT NULL THEN 'order_status' ELSE 'order_shipping' END,
-          NEW.id, NEW."orderNumber", v_status, v_tracking, v_cod);
+  INSERT INTO telegram.events
+    (source, user_id, subject_id, label, old_status, new_status, old_tracking, new_tracking, old_cod, new_cod)
+  VALUES ('order_update', NEW."userId", NEW.id, NEW."orderNumber", OLD.status, NEW.status,
+          OLD."trackingNumber", NEW."trackingNumber", OLD."codStatus", NEW."codStatus");
   IF (CASE WHEN pg_try_advisory_lock_shared(1952803941, 1)
            THEN pg_advisory_unlock_shared(1952803941, 1) ELSE false END) THEN
     PERFORM pg_notify('telegram_outbox', '');
@@ -282,7 +344,7 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER telegram_enqueue_order_event
+CREATE TRIGGER telegram_record_order_change
   AFTER UPDATE ON public.orders
   FOR EACH ROW
   WHEN (
@@ -292,38 +354,34 @@ CREATE TRIGGER telegram_enqueue_order_event
       OR (OLD."codStatus" IS DISTINCT FROM NEW."codStatus" AND NEW."codStatus" IN ('DISPATCHED', 'DELIVERED'))
     )
   )
-  EXECUTE FUNCTION telegram.tg_orders__enqueue_event();
+  EXECUTE FUNCTION telegram.tg_orders__record_change();
 
-CREATE FUNCTION telegram.tg_payments__enqueue_event() RETURNS trigger
+-- Payments are rare, so this one may look up the order's customer.
+CREATE FUNCTION telegram.tg_payments__record_success() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
-DECLARE
-  v_user_id text;
-  v_order_number text;
 BEGIN
-  SELECT o."userId", o."orderNumber" INTO v_user_id, v_order_number
-    FROM public.orders o WHERE o.id = NEW."orderId";
-  IF v_user_id IS NOT NULL THEN
-    INSERT INTO telegram.outbox (user_id, kind, subject_id, label, status_to)
-    VALUES (v_user_id, 'payment_received', NEW."orderId", v_order_number, NEW.status::text);
-    IF (CASE WHEN pg_try_advisory_lock_shared(1952803941, 1)
-             THEN pg_advisory_unlock_shared(1952803941, 1) ELSE false END) THEN
-      PERFORM pg_notify('telegram_outbox', '');
-    END IF;
+  INSERT INTO telegram.events (source, user_id, subject_id, label, new_status)
+  SELECT 'payment', o."userId", o.id, o."orderNumber", NEW.status
+    FROM public.orders o
+   WHERE o.id = NEW."orderId" AND o."userId" IS NOT NULL;
+  IF (CASE WHEN pg_try_advisory_lock_shared(1952803941, 1)
+           THEN pg_advisory_unlock_shared(1952803941, 1) ELSE false END) THEN
+    PERFORM pg_notify('telegram_outbox', '');
   END IF;
   RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER telegram_enqueue_payment_received
+CREATE TRIGGER telegram_record_payment_received
   AFTER INSERT ON public.payments
   FOR EACH ROW WHEN (NEW.status = 'SUCCEEDED')
-  EXECUTE FUNCTION telegram.tg_payments__enqueue_event();
+  EXECUTE FUNCTION telegram.tg_payments__record_success();
 
-CREATE TRIGGER telegram_enqueue_payment_succeeded
+CREATE TRIGGER telegram_record_payment_succeeded
   AFTER UPDATE ON public.payments
   FOR EACH ROW WHEN (NEW.status = 'SUCCEEDED' AND OLD.status IS DISTINCT FROM NEW.status)
-  EXECUTE FUNCTION telegram.tg_payments__enqueue_event();
+  EXECUTE FUNCTION telegram.tg_payments__record_success();
 
 -- 9. Audit of links, whoever makes them: the bot (SET LOCAL telegram.actor = 'bot'),
 --    the website, or a DBA typing UPDATE by hand (then the database role is the actor).

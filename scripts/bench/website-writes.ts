@@ -83,7 +83,7 @@ export async function benchWebsiteWrites(options: {
           await db.unsafe(
             `ALTER TABLE tuning_files ${enabled ? "ENABLE" : "DISABLE"} TRIGGER USER`,
           );
-          await db`TRUNCATE telegram.outbox`;
+          await db`TRUNCATE telegram.events, telegram.outbox`;
           await db`CHECKPOINT`;
           const { stdout } = await run(
             "pgbench",
