@@ -25,7 +25,38 @@ export interface WebsiteWritesResult {
   statement: string;
   withTriggers: number[];
   withoutTriggers: number[];
+  /** With only a reference trigger doing one 3-column INSERT into a table without index. */
+  withReference: number[];
   ratio: number;
+  referenceRatio: number;
+}
+
+type Mode = "ours" | "off" | "reference";
+const MODES: Mode[] = ["ours", "off", "reference"];
+
+/** The cheapest trigger that records anything: the floor to compare ours with. */
+const REFERENCE_TRIGGER = `
+CREATE TABLE bench_reference (user_id text, kind text, subject_id text);
+CREATE FUNCTION bench_reference() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO bench_reference (user_id, kind, subject_id) VALUES (NEW."userId", TG_OP, NEW.id);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER bench_reference_insert AFTER INSERT ON tuning_files
+  FOR EACH ROW EXECUTE FUNCTION bench_reference();
+CREATE TRIGGER bench_reference_update AFTER UPDATE ON tuning_files
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION bench_reference();
+`;
+
+async function setMode(db: postgres.Sql, mode: Mode): Promise<void> {
+  await db.unsafe("ALTER TABLE tuning_files DISABLE TRIGGER USER");
+  if (mode === "ours") {
+    await db.unsafe("ALTER TABLE tuning_files ENABLE TRIGGER telegram_record_file_upload");
+    await db.unsafe("ALTER TABLE tuning_files ENABLE TRIGGER telegram_record_file_change");
+  } else if (mode === "reference") {
+    await db.unsafe("ALTER TABLE tuning_files ENABLE TRIGGER bench_reference_insert");
+    await db.unsafe("ALTER TABLE tuning_files ENABLE TRIGGER bench_reference_update");
+  }
 }
 
 const STATEMENTS = {
@@ -71,19 +102,18 @@ export async function benchWebsiteWrites(options: {
         FROM generate_series(1, 10000) g`;
     const busyNotifier = postgres(benchUrl, { max: 1 });
     if (!options.idle) await busyNotifier`SELECT pg_advisory_lock(1952803941, 1)`;
+    await db.unsafe(REFERENCE_TRIGGER);
     await db`VACUUM ANALYZE`;
     const results: WebsiteWritesResult[] = [];
     for (const [statement, script] of Object.entries(STATEMENTS)) {
       const file = path.join(dir, "script.sql");
       await writeFile(file, script);
-      const withTriggers: number[] = [];
-      const withoutTriggers: number[] = [];
+      const tps: Record<Mode, number[]> = { ours: [], off: [], reference: [] };
       for (let round = 0; round < options.rounds; round++) {
-        for (const enabled of round % 2 === 0 ? [true, false] : [false, true]) {
-          await db.unsafe(
-            `ALTER TABLE tuning_files ${enabled ? "ENABLE" : "DISABLE"} TRIGGER USER`,
-          );
-          await db`TRUNCATE telegram.events, telegram.outbox`;
+        for (let i = 0; i < MODES.length; i++) {
+          const mode = MODES[(round + i) % MODES.length] as Mode;
+          await setMode(db, mode);
+          await db`TRUNCATE telegram.events, telegram.outbox, bench_reference`;
           await db`CHECKPOINT`;
           const { stdout } = await run(
             "pgbench",
@@ -107,18 +137,18 @@ export async function benchWebsiteWrites(options: {
             ],
             { env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) } },
           );
-          const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
-          (enabled ? withTriggers : withoutTriggers).push(tps);
-          log(
-            `${statement}: round ${round + 1} triggers ${enabled ? "on " : "off"} ${tps.toFixed(0)} tps`,
-          );
+          const value = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+          tps[mode].push(value);
+          log(`${statement}: round ${round + 1} ${mode.padEnd(9)} ${value.toFixed(0)} tps`);
         }
       }
       results.push({
         statement,
-        withTriggers,
-        withoutTriggers,
-        ratio: median(withTriggers) / median(withoutTriggers),
+        withTriggers: tps.ours,
+        withoutTriggers: tps.off,
+        withReference: tps.reference,
+        ratio: median(tps.ours) / median(tps.off),
+        referenceRatio: median(tps.reference) / median(tps.off),
       });
     }
     await db.end();
@@ -140,8 +170,8 @@ function median(values: number[]): number {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
-      seconds: { type: "string", default: "10" },
-      rounds: { type: "string", default: "3" },
+      seconds: { type: "string", default: "5" },
+      rounds: { type: "string", default: "5" },
       clients: { type: "string", default: "8" },
       idle: { type: "boolean", default: false },
     },
@@ -152,10 +182,21 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     clients: Number(values.clients),
     idle: values.idle,
   });
-  console.log("\nstatement        | tps with triggers (median) | tps without (median) | ratio");
+  console.log(
+    "\nstatement      | tps, no trigger | tps, our triggers | ratio | tps, one-INSERT reference trigger | ratio",
+  );
   for (const r of results) {
-    console.log(
-      `${r.statement.padEnd(16)} | ${median(r.withTriggers).toFixed(0).padStart(26)} | ${median(r.withoutTriggers).toFixed(0).padStart(20)} | ${r.ratio.toFixed(3)}`,
-    );
+    const cells = [
+      r.statement.padEnd(14),
+      median(r.withoutTriggers).toFixed(0).padStart(15),
+      median(r.withTriggers).toFixed(0).padStart(17),
+      r.ratio.toFixed(3).padStart(5),
+      median(r.withReference).toFixed(0).padStart(33),
+      r.referenceRatio.toFixed(3).padStart(5),
+    ];
+    console.log(cells.join(" | "));
   }
+  console.log(
+    `(medians of ${values.rounds} rounds of ${values.seconds} s, ${values.clients} clients, modes rotated)`,
+  );
 }
