@@ -1,5 +1,5 @@
 --! Previous: sha1:6acf3d02d43277ce8dd4046efd8dc38d87b3091e
---! Hash: sha1:30c7a05e07e54d938ac863802eeb5c075053dcab
+--! Hash: sha1:926227458a948eddd3515aa48c0946512cd651a1
 --! Message: telegram-schema
 
 -- Everything of the customer bot except the three users columns, their unique
@@ -385,6 +385,7 @@ CREATE TRIGGER telegram_record_payment_succeeded
 
 -- 9. Audit of links, whoever makes them: the bot (SET LOCAL telegram.actor = 'bot'),
 --    the website, or a DBA typing UPDATE by hand (then the database role is the actor).
+--    SET LOCAL telegram.audit_detail = '...' adds a note (e.g. why a chat was relinked).
 CREATE FUNCTION telegram.tg_users__audit_link() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
@@ -402,10 +403,11 @@ BEGIN
     v_old := OLD."telegramChatId";
   END IF;
   v_new := NEW."telegramChatId";
-  INSERT INTO telegram.link_audit (user_id, action, actor, old_chat_fingerprint, new_chat_fingerprint)
+  INSERT INTO telegram.link_audit (user_id, action, actor, old_chat_fingerprint, new_chat_fingerprint, detail)
   VALUES (NEW.id,
           CASE WHEN v_new IS NULL THEN 'unlink' WHEN v_old IS NULL THEN 'link' ELSE 'relink' END,
-          v_actor, telegram.chat_fingerprint(v_old), telegram.chat_fingerprint(v_new));
+          v_actor, telegram.chat_fingerprint(v_old), telegram.chat_fingerprint(v_new),
+          nullif(current_setting('telegram.audit_detail', true), ''));
   RETURN NULL;
 END
 $$;

@@ -1,5 +1,5 @@
---! Previous: sha1:30c7a05e07e54d938ac863802eeb5c075053dcab
---! Hash: sha1:e0fdd05f6aca70e502d1d64e15e869955b6aa959
+--! Previous: sha1:926227458a948eddd3515aa48c0946512cd651a1
+--! Hash: sha1:5bec5d7259a1e71c14ead7fd690a17b15eda0fff
 --! Message: webhook-updates
 
 -- Webhook deliveries already handled, so a replayed update (Telegram retries when an
