@@ -1,0 +1,734 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A Telegram Bot API double: a loopback HTTP server speaking the subset of the Bot API
+ * this project calls, recording every request, feeding injected updates to getUpdates,
+ * validating `parse_mode: HTML` and the 4096-character limit as Telegram does, and
+ * answering with scripted faults. Point grammY at it with `apiRoot: double.url`.
+ * Used by tests, the demo and the benchmarks (so it imports nothing from vitest).
+ */
+
+/** A scripted failure. */
+export type Fault =
+  | { kind: "tooManyRequests"; retryAfter: number }
+  | { kind: "blocked" }
+  | { kind: "chatNotFound" }
+  | { kind: "badGateway" }
+  | { kind: "serverError" }
+  | { kind: "unauthorized" }
+  | { kind: "slow"; ms: number }
+  | { kind: "drop" };
+
+/** One request as the double received it. */
+export interface RecordedRequest {
+  method: string;
+  token: string;
+  body: Record<string, unknown>;
+  /** performance.now() when it arrived. */
+  at: number;
+  status: number;
+}
+
+/** A message the double accepted (sendMessage / editMessageText). */
+export interface SentMessage {
+  method: string;
+  chat_id: number;
+  text: string;
+  parse_mode?: string;
+  reply_markup?: {
+    inline_keyboard?: Array<Array<{ text: string; url?: string; callback_data?: string }>>;
+  };
+  disable_notification?: boolean;
+  message_id: number;
+  at: number;
+}
+
+interface FaultRule {
+  fault: Fault;
+  method: string;
+  chatId?: number;
+  remaining?: number;
+  until?: number;
+}
+
+export interface DoubleOptions {
+  /** Defaults to "123456:TEST-TOKEN". */
+  token?: string;
+  botUsername?: string;
+  /** 429 beyond this many sendMessage calls per second (globally / per chat). */
+  rateLimit?: { perSecond: number; perChatPerSecond?: number };
+  /** false keeps only counters (for benchmarks). Defaults to true. */
+  record?: boolean;
+}
+
+const MAX_BODY = 1024 * 1024;
+
+export class BotApiDouble {
+  readonly requests: RecordedRequest[] = [];
+  readonly token: string;
+  private readonly messages: SentMessage[] = [];
+  private readonly waiters = new Set<() => void>();
+  private readonly updates: Array<Record<string, unknown> & { update_id: number }> = [];
+  private nextUpdateId = 1;
+  private nextMessageId = 1;
+  private faults: FaultRule[] = [];
+  private pollers = 0;
+  private pollWake: (() => void) | undefined;
+  private webhook: Record<string, unknown> | undefined;
+  private commands = new Map<string, unknown>();
+  private readonly windowAll: number[] = [];
+  private readonly windowChat = new Map<number, number[]>();
+  private readonly counters = {
+    accepted: 0,
+    rejected429: 0,
+    byStatus: {} as Record<number, number>,
+  };
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    private readonly options: DoubleOptions,
+  ) {
+    this.token = options.token ?? "123456:TEST-TOKEN";
+  }
+
+  /** Starts the double on 127.0.0.1 and a free port. */
+  static async start(options: DoubleOptions = {}): Promise<BotApiDouble> {
+    const server = createServer();
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const double = new BotApiDouble(server, `http://127.0.0.1:${port}`, options);
+    server.on("request", (req, res) => {
+      double.handle(req, res).catch(() => res.destroy());
+    });
+    return double;
+  }
+
+  /** Accepted messages, optionally only those of one chat. */
+  sent(chatId?: number): SentMessage[] {
+    return chatId === undefined ? this.messages : this.messages.filter((m) => m.chat_id === chatId);
+  }
+
+  /** Counters of what was accepted and refused. */
+  stats() {
+    return { ...this.counters, byStatus: { ...this.counters.byStatus } };
+  }
+
+  /** Resolves once `n` messages (of `chatId`, if given) have been accepted. */
+  waitForMessages(
+    n: number,
+    options: { chatId?: number; timeoutMs?: number } = {},
+  ): Promise<SentMessage[]> {
+    return this.waitFor(() => {
+      const got = this.sent(options.chatId);
+      return got.length >= n ? got : undefined;
+    }, options.timeoutMs ?? 5_000).catch(() => {
+      const got = this.sent(options.chatId);
+      throw new Error(
+        `expected ${n} message(s)${options.chatId === undefined ? "" : ` in chat ${options.chatId}`}, got ${got.length}: ${JSON.stringify(got.map((m) => m.text.slice(0, 60)))}`,
+      );
+    });
+  }
+
+  /** Resolves with the first truthy value of `check`, re-evaluated after each request. */
+  waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const first = check();
+      if (first) return resolve(first);
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = () => {
+        const value = check();
+        if (value) {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(value);
+        }
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Queues an update for getUpdates (update_id assigned when missing). */
+  injectUpdate(update: Record<string, unknown>): number {
+    const update_id = typeof update.update_id === "number" ? update.update_id : this.nextUpdateId;
+    this.nextUpdateId = Math.max(this.nextUpdateId, update_id + 1);
+    this.updates.push({ ...update, update_id });
+    this.pollWake?.();
+    return update_id;
+  }
+
+  /** Builds the update of a customer sending `text` in a chat (a leading /command gets its entity). */
+  sendText(
+    chatId: number,
+    text: string,
+    options: { from?: User; chatType?: "private" | "group" | "supergroup" | "channel" } = {},
+  ): number {
+    const from = options.from ?? { id: chatId, first_name: "Customer" };
+    const command = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
+    return this.injectUpdate({
+      message: {
+        message_id: this.nextMessageId++,
+        date: Math.floor(Date.now() / 1000),
+        chat: {
+          id: chatId,
+          type: options.chatType ?? "private",
+          ...(options.chatType && options.chatType !== "private"
+            ? { title: "Group" }
+            : { first_name: from.first_name }),
+        },
+        from: { is_bot: false, ...from },
+        text,
+        ...(command
+          ? { entities: [{ type: "bot_command", offset: 0, length: command[0].length }] }
+          : {}),
+      },
+    });
+  }
+
+  /** Builds the update of a customer pressing an inline button. */
+  pressButton(
+    chatId: number,
+    data: string,
+    options: { messageId?: number; from?: User } = {},
+  ): number {
+    const from = options.from ?? { id: chatId, first_name: "Customer" };
+    return this.injectUpdate({
+      callback_query: {
+        id: String(this.nextUpdateId * 1000 + 7),
+        from: { is_bot: false, ...from },
+        chat_instance: String(chatId),
+        data,
+        message: {
+          message_id: options.messageId ?? 1,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: chatId, type: "private", first_name: from.first_name },
+          text: "",
+        },
+      },
+    });
+  }
+
+  /** Builds the update Telegram sends when a customer blocks (`kicked`) or unblocks the bot. */
+  myChatMember(chatId: number, status: "kicked" | "member"): number {
+    const user = { id: chatId, is_bot: false, first_name: "Customer" };
+    const bot = {
+      id: 1,
+      is_bot: true,
+      first_name: "Bot",
+      username: this.options.botUsername ?? "TestBot",
+    };
+    return this.injectUpdate({
+      my_chat_member: {
+        chat: { id: chatId, type: "private", first_name: "Customer" },
+        from: user,
+        date: Math.floor(Date.now() / 1000),
+        old_chat_member: {
+          status: status === "kicked" ? "member" : "kicked",
+          user: bot,
+          ...(status === "member" ? { until_date: 0 } : {}),
+        },
+        new_chat_member: { status, user: bot, ...(status === "kicked" ? { until_date: 0 } : {}) },
+      },
+    });
+  }
+
+  /** The next `n` matching calls fail with `fault`. */
+  failNext(n: number, fault: Fault, options: { method?: string; chatId?: number } = {}): void {
+    this.faults.push({
+      fault,
+      method: options.method ?? "sendMessage",
+      chatId: options.chatId,
+      remaining: n,
+    });
+  }
+
+  /** Every matching call during the next `ms` milliseconds fails with `fault`. */
+  failFor(ms: number, fault: Fault, options: { method?: string } = {}): void {
+    this.faults.push({
+      fault,
+      method: options.method ?? "sendMessage",
+      until: performance.now() + ms,
+    });
+  }
+
+  /** Every sendMessage to `chatId` fails with `fault` until clearFaults(). */
+  failChat(chatId: number, fault: Fault): void {
+    this.faults.push({ fault, method: "sendMessage", chatId });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  async close(): Promise<void> {
+    this.pollWake?.();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = performance.now();
+    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url ?? "/", this.url).pathname);
+    const token = match?.[1] ?? "";
+    const method = match?.[2] ?? "";
+    const raw = await readBody(req);
+    if (raw === undefined) {
+      return this.reply(
+        res,
+        { method, token, body: {}, at },
+        413,
+        undefined,
+        "Request Entity Too Large",
+      );
+    }
+    const body = parseBody(raw, String(req.headers["content-type"] ?? ""));
+    const record: Omit<RecordedRequest, "status"> = { method, token, body, at };
+    if (!match) return this.reply(res, record, 404, undefined, "Not Found");
+    if (token !== this.token) return this.reply(res, record, 401, undefined, "Unauthorized");
+
+    const fault = this.takeFault(method, Number(body.chat_id));
+    if (fault) {
+      switch (fault.kind) {
+        case "slow":
+          await new Promise((r) => setTimeout(r, fault.ms));
+          break;
+        case "drop":
+          this.note({ ...record, status: 0 });
+          req.socket.destroy();
+          return;
+        case "tooManyRequests":
+          return this.reply(
+            res,
+            record,
+            429,
+            undefined,
+            `Too Many Requests: retry after ${fault.retryAfter}`,
+            {
+              retry_after: fault.retryAfter,
+            },
+          );
+        case "blocked":
+          return this.reply(res, record, 403, undefined, "Forbidden: bot was blocked by the user");
+        case "chatNotFound":
+          return this.reply(res, record, 400, undefined, "Bad Request: chat not found");
+        case "unauthorized":
+          return this.reply(res, record, 401, undefined, "Unauthorized");
+        case "serverError":
+          return this.reply(res, record, 500, undefined, "Internal Server Error");
+        case "badGateway":
+          this.note({ ...record, status: 502 });
+          res.writeHead(502, { "content-type": "text/html" });
+          res.end(
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+          );
+          return;
+      }
+    }
+
+    switch (method) {
+      case "getMe":
+        return this.reply(res, record, 200, {
+          id: Number(this.token.split(":")[0]) || 1,
+          is_bot: true,
+          first_name: "CompuCar",
+          username: this.options.botUsername ?? "TestBot",
+          can_join_groups: false,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        });
+      case "sendMessage":
+      case "editMessageText":
+        return this.message(res, record, method);
+      case "editMessageReplyMarkup":
+      case "answerCallbackQuery":
+      case "sendChatAction":
+      case "deleteMessage":
+        return this.reply(res, record, 200, true);
+      case "setMyCommands":
+        this.commands.set(String(body.language_code ?? ""), body.commands);
+        return this.reply(res, record, 200, true);
+      case "getMyCommands":
+        return this.reply(
+          res,
+          record,
+          200,
+          this.commands.get(String(body.language_code ?? "")) ?? [],
+        );
+      case "deleteMyCommands":
+        this.commands.delete(String(body.language_code ?? ""));
+        return this.reply(res, record, 200, true);
+      case "setWebhook":
+        if (!body.url) {
+          this.webhook = undefined;
+        } else {
+          this.webhook = {
+            url: body.url,
+            allowed_updates: body.allowed_updates,
+            max_connections: body.max_connections ?? 40,
+            has_secret: Boolean(body.secret_token),
+          };
+        }
+        return this.reply(res, record, 200, true, "Webhook was set");
+      case "deleteWebhook":
+        this.webhook = undefined;
+        return this.reply(res, record, 200, true, "Webhook was deleted");
+      case "getWebhookInfo":
+        return this.reply(res, record, 200, {
+          url: this.webhook?.url ?? "",
+          has_custom_certificate: false,
+          pending_update_count: this.webhook ? this.updates.length : 0,
+          ...(this.webhook?.allowed_updates
+            ? { allowed_updates: this.webhook.allowed_updates }
+            : {}),
+          ...(this.webhook ? { max_connections: this.webhook.max_connections } : {}),
+        });
+      case "getUpdates":
+        return this.getUpdates(res, record);
+      case "getChat":
+        return this.reply(res, record, 200, { id: Number(body.chat_id), type: "private" });
+      default:
+        return this.reply(res, record, 404, undefined, "Not Found: method not found");
+    }
+  }
+
+  private async getUpdates(
+    res: ServerResponse,
+    record: Omit<RecordedRequest, "status">,
+  ): Promise<void> {
+    if (this.webhook) {
+      return this.reply(
+        res,
+        record,
+        409,
+        undefined,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
+    }
+    if (this.pollers > 0) {
+      return this.reply(
+        res,
+        record,
+        409,
+        undefined,
+        "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+      );
+    }
+    const offset = Number(record.body.offset ?? 0);
+    if (offset > 0) {
+      while (this.updates.length > 0 && (this.updates[0]?.update_id ?? 0) < offset)
+        this.updates.shift();
+    }
+    const limit = Math.min(100, Number(record.body.limit ?? 100));
+    const timeoutMs = Math.min(50, Number(record.body.timeout ?? 0)) * 1000;
+    if (this.updates.length === 0 && timeoutMs > 0) {
+      this.pollers++;
+      try {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, timeoutMs);
+          this.pollWake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          res.once("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      } finally {
+        this.pollers--;
+        this.pollWake = undefined;
+      }
+    }
+    const allowed = record.body.allowed_updates as string[] | undefined;
+    const batch = this.updates
+      .slice(0, limit)
+      .filter(
+        (u) => !allowed || allowed.length === 0 || Object.keys(u).some((k) => allowed.includes(k)),
+      );
+    if (!res.destroyed) this.reply(res, record, 200, batch);
+  }
+
+  private message(
+    res: ServerResponse,
+    record: Omit<RecordedRequest, "status">,
+    method: string,
+  ): void {
+    const body = record.body;
+    const chatId = Number(body.chat_id);
+    if (body.chat_id === undefined || body.chat_id === "") {
+      return this.reply(res, record, 400, undefined, "Bad Request: chat_id is empty");
+    }
+    const text = typeof body.text === "string" ? body.text : "";
+    if (text.trim() === "")
+      return this.reply(res, record, 400, undefined, "Bad Request: message text is empty");
+    let visible = text;
+    if (String(body.parse_mode ?? "").toUpperCase() === "HTML") {
+      const parsed = parseTelegramHtml(text);
+      if ("error" in parsed)
+        return this.reply(
+          res,
+          record,
+          400,
+          undefined,
+          `Bad Request: can't parse entities: ${parsed.error}`,
+        );
+      visible = parsed.text;
+    }
+    if (visible.length > 4096)
+      return this.reply(res, record, 400, undefined, "Bad Request: message is too long");
+    if (visible.trim() === "")
+      return this.reply(res, record, 400, undefined, "Bad Request: message text is empty");
+    if (method === "sendMessage" && this.options.rateLimit) {
+      const retryAfter = this.rateLimited(chatId);
+      if (retryAfter > 0) {
+        this.counters.rejected429++;
+        return this.reply(
+          res,
+          record,
+          429,
+          undefined,
+          `Too Many Requests: retry after ${retryAfter}`,
+          { retry_after: retryAfter },
+        );
+      }
+    }
+    const message_id = method === "sendMessage" ? this.nextMessageId++ : Number(body.message_id);
+    this.counters.accepted++;
+    if (this.options.record !== false) {
+      this.messages.push({
+        method,
+        chat_id: chatId,
+        text,
+        parse_mode: body.parse_mode as string | undefined,
+        reply_markup: parseMaybeJson(body.reply_markup) as SentMessage["reply_markup"],
+        disable_notification:
+          body.disable_notification === true || body.disable_notification === "true",
+        message_id,
+        at: record.at,
+      });
+    }
+    this.reply(res, record, 200, {
+      message_id,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: "private" },
+      text: visible,
+    });
+  }
+
+  /** Seconds to wait when a send now would exceed the configured rate, else 0. */
+  private rateLimited(chatId: number): number {
+    const limit = this.options.rateLimit;
+    if (!limit) return 0;
+    const now = performance.now();
+    const trim = (w: number[]) => {
+      while (w.length > 0 && (w[0] ?? 0) <= now - 1000) w.shift();
+    };
+    trim(this.windowAll);
+    let perChat = this.windowChat.get(chatId);
+    if (!perChat) this.windowChat.set(chatId, (perChat = []));
+    trim(perChat);
+    const wait = (w: number[]) => Math.max(1, Math.ceil(((w[0] ?? now) + 1000 - now) / 1000));
+    if (this.windowAll.length >= limit.perSecond) return wait(this.windowAll);
+    if (limit.perChatPerSecond !== undefined && perChat.length >= limit.perChatPerSecond)
+      return wait(perChat);
+    this.windowAll.push(now);
+    perChat.push(now);
+    return 0;
+  }
+
+  private takeFault(method: string, chatId: number): Fault | undefined {
+    const now = performance.now();
+    this.faults = this.faults.filter(
+      (f) =>
+        (f.remaining === undefined || f.remaining > 0) && (f.until === undefined || f.until > now),
+    );
+    const rule = this.faults.find(
+      (f) => f.method === method && (f.chatId === undefined || f.chatId === chatId),
+    );
+    if (!rule) return undefined;
+    if (rule.remaining !== undefined) rule.remaining--;
+    return rule.fault;
+  }
+
+  private reply(
+    res: ServerResponse,
+    record: Omit<RecordedRequest, "status">,
+    status: number,
+    result: unknown,
+    description?: string,
+    parameters?: Record<string, unknown>,
+  ): void {
+    this.note({ ...record, status });
+    const payload =
+      status === 200
+        ? { ok: true, result, ...(description ? { description } : {}) }
+        : { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) };
+    res.writeHead(status, {
+      "content-type": "application/json",
+      ...(status === 413 ? { connection: "close" } : {}),
+    });
+    res.end(JSON.stringify(payload));
+  }
+
+  private note(request: RecordedRequest): void {
+    this.counters.byStatus[request.status] = (this.counters.byStatus[request.status] ?? 0) + 1;
+    if (this.options.record !== false) this.requests.push(request);
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+interface User {
+  id: number;
+  first_name: string;
+  username?: string;
+  language_code?: string;
+}
+
+const TAGS = new Set([
+  "b",
+  "strong",
+  "i",
+  "em",
+  "u",
+  "ins",
+  "s",
+  "strike",
+  "del",
+  "span",
+  "tg-spoiler",
+  "a",
+  "code",
+  "pre",
+  "blockquote",
+  "tg-emoji",
+]);
+
+/**
+ * Parses text the way Telegram's `parse_mode: HTML` does: the supported tags, the four
+ * named entities and numeric ones. Returns the visible text, or Telegram's error.
+ */
+export function parseTelegramHtml(html: string): { text: string } | { error: string } {
+  const stack: string[] = [];
+  let text = "";
+  let i = 0;
+  const offset = (at: number) => Buffer.byteLength(html.slice(0, at), "utf8");
+  while (i < html.length) {
+    const c = html[i];
+    if (c === "<") {
+      const close = html.indexOf(">", i);
+      const inner = close === -1 ? "" : html.slice(i + 1, close);
+      const end = /^\/\s*([a-zA-Z-]*)\s*$/.exec(inner);
+      if (end) {
+        const name = (end[1] ?? "").toLowerCase();
+        const open = stack.pop();
+        if (open === undefined || (name !== "" && name !== open)) {
+          return { error: `Unexpected end tag at byte offset ${offset(i)}` };
+        }
+        i = close + 1;
+        continue;
+      }
+      const start =
+        /^([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*$/.exec(
+          inner,
+        );
+      if (close === -1 || !start) {
+        return {
+          error: `Unsupported start tag "${(/^[^\s>]*/.exec(html.slice(i + 1))?.[0] ?? "").slice(0, 20)}" at byte offset ${offset(i)}`,
+        };
+      }
+      const name = (start[1] ?? "").toLowerCase();
+      if (!TAGS.has(name))
+        return { error: `Unsupported start tag "${name}" at byte offset ${offset(i)}` };
+      if (name === "span" && !/class\s*=\s*["']?tg-spoiler/.test(start[2] ?? "")) {
+        return { error: `Tag "span" must have class "tg-spoiler" at byte offset ${offset(i)}` };
+      }
+      stack.push(name);
+      i = close + 1;
+      continue;
+    }
+    if (c === "&") {
+      const entity = /^&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});/.exec(html.slice(i, i + 12));
+      if (!entity) return { error: `Character entity expected at byte offset ${offset(i)}` };
+      const name = entity[1] ?? "";
+      text +=
+        name === "lt"
+          ? "<"
+          : name === "gt"
+            ? ">"
+            : name === "amp"
+              ? "&"
+              : name === "quot"
+                ? '"'
+                : String.fromCodePoint(
+                    name.startsWith("#x")
+                      ? Number.parseInt(name.slice(2), 16)
+                      : Number(name.slice(1)),
+                  );
+      i += entity[0].length;
+      continue;
+    }
+    if (c === ">") return { error: `Unexpected end of name token at byte offset ${offset(i)}` };
+    text += c;
+    i++;
+  }
+  if (stack.length > 0)
+    return { error: `Can't find end tag corresponding to start tag "${stack[stack.length - 1]}"` };
+  return { text };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) {
+      req.resume();
+      resolve(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        req.removeAllListeners("data");
+        req.resume();
+        resolve(undefined);
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function parseBody(raw: Buffer, contentType: string): Record<string, unknown> {
+  const text = raw.toString("utf8");
+  if (text === "") return {};
+  if (contentType.includes("json")) {
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+  if (contentType.includes("x-www-form-urlencoded")) {
+    return Object.fromEntries(
+      [...new URLSearchParams(text)].map(([k, v]) => [k, parseMaybeJson(v)]),
+    );
+  }
+  return {};
+}
+
+function parseMaybeJson(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  if (!/^[[{]/.test(value)) return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
