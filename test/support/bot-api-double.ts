@@ -457,7 +457,7 @@ export class BotApiDouble {
     res: ServerResponse,
     record: Omit<RecordedRequest, "status">,
     method: string,
-  ): void {
+  ): undefined {
     const body = record.body;
     const chatId = Number(body.chat_id);
     if (body.chat_id === undefined || body.chat_id === "") {
@@ -530,7 +530,10 @@ export class BotApiDouble {
     };
     trim(this.windowAll);
     let perChat = this.windowChat.get(chatId);
-    if (!perChat) this.windowChat.set(chatId, (perChat = []));
+    if (!perChat) {
+      perChat = [];
+      this.windowChat.set(chatId, perChat);
+    }
     trim(perChat);
     const wait = (w: number[]) => Math.max(1, Math.ceil(((w[0] ?? now) + 1000 - now) / 1000));
     if (this.windowAll.length >= limit.perSecond) return wait(this.windowAll);
@@ -562,7 +565,7 @@ export class BotApiDouble {
     result: unknown,
     description?: string,
     parameters?: Record<string, unknown>,
-  ): void {
+  ): undefined {
     this.note({ ...record, status });
     const payload =
       status === 200
@@ -573,6 +576,7 @@ export class BotApiDouble {
       ...(status === 413 ? { connection: "close" } : {}),
     });
     res.end(JSON.stringify(payload));
+    return undefined;
   }
 
   private note(request: RecordedRequest): void {
