@@ -1,0 +1,405 @@
+import { Api, GrammyError, HttpError } from "grammy";
+import pg from "pg";
+import type { Options as ListenOptions, Subscriber } from "pg-listen";
+import * as pgListen from "pg-listen";
+import type postgres from "postgres";
+import type { ChatIdCipher } from "../chat-id.ts";
+import { pickLocale } from "../format.ts";
+import type { Logger } from "../log.ts";
+import {
+  type ClaimedRow,
+  claimDue,
+  markBlocked,
+  markFailed,
+  markSent,
+  markSkipped,
+  retryLater,
+} from "./outbox.ts";
+import { renderNotification } from "./render.ts";
+
+/** What the notifier reports, for metrics. */
+export type NotifierEvent =
+  | { type: "sent"; kind: string; latencyMs: number }
+  | { type: "failed"; kind: string; reason: string }
+  | { type: "skipped"; kind: string; reason: string }
+  | { type: "retry"; kind: string; reason: string }
+  | { type: "listener"; state: "connected" | "reconnecting" | "failed" };
+
+export interface NotifierOptions {
+  sql: postgres.Sql;
+  /** For the LISTEN connection and the busy lock, each a connection of its own. */
+  databaseUrl: string;
+  apiRoot: string;
+  token: string;
+  chatIds: ChatIdCipher;
+  logger: Logger;
+  websiteUrl: string;
+  /** Messages per second across all chats; 0 = no cap. */
+  maxPerSecond: number;
+  /** Sends in flight at once. Defaults to 8. */
+  concurrency?: number;
+  /** false: claim and send nothing; events wait. Defaults to true. */
+  enabled?: boolean;
+  workerId?: string;
+  /** How long a claimed row is reserved for this process. Defaults to 30 s. */
+  leaseSeconds?: number;
+  /** Drains even without a NOTIFY this often. Defaults to 1 s. */
+  slowTimerMs?: number;
+  /** Transient failures are retried until the event is this old. Defaults to 24 h. */
+  maxAgeMs?: number;
+  onEvent?: (event: NotifierEvent) => void;
+}
+
+export interface Notifier {
+  start(): Promise<void>;
+  /** Stops claiming, finishes the sends in flight, releases its connections. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  health(): { listening: boolean; lastDrainAt: Date | null; fatal?: string };
+  /** Drains now (as a NOTIFY would). */
+  drainNow(): void;
+}
+
+// pg-listen is CommonJS with its function on `default`.
+const createSubscriber = (
+  pgListen as unknown as {
+    default: (config: pg.ClientConfig, options: ListenOptions) => Subscriber;
+  }
+).default;
+
+/** The doorbell's busy lock: held while draining, so the triggers do not NOTIFY. */
+const BUSY_LOCK = [1952803941, 1] as const;
+
+/**
+ * Turns outbox rows into Telegram messages. Woken by NOTIFY, and also on start, after
+ * every reconnect and on a slow timer, so delivery never depends on a NOTIFY arriving.
+ */
+export function createNotifier(options: NotifierOptions): Notifier {
+  const { sql, logger } = options;
+  const concurrency = options.concurrency ?? 8;
+  const leaseSeconds = options.leaseSeconds ?? 30;
+  const slowTimerMs = options.slowTimerMs ?? 1_000;
+  const maxAgeMs = options.maxAgeMs ?? 24 * 3600 * 1000;
+  const workerId = options.workerId ?? `notifier-${process.pid}`;
+  const emit = (event: NotifierEvent) => options.onEvent?.(event);
+  const api = new Api(options.token, { apiRoot: options.apiRoot });
+
+  let listening = false;
+  let lastDrainAt: Date | null = null;
+  let fatal: string | undefined;
+  let stopped = false;
+  let draining: Promise<void> | undefined;
+  let again = false;
+  let pausedUntil = 0;
+  let busyClient: pg.Client | undefined;
+  let busy = false;
+  const timers = new Set<NodeJS.Timeout>();
+  const limiter = rateLimiter(options.maxPerSecond);
+
+  const subscriber = createSubscriber(
+    { connectionString: options.databaseUrl, application_name: "compucar-customer-bot listener" },
+    {
+      parse: (payload: string) => payload,
+      paranoidChecking: 10_000,
+      retryLimit: Number.POSITIVE_INFINITY,
+      retryTimeout: Number.POSITIVE_INFINITY,
+      retryInterval: (attempt: number) =>
+        Math.min(10_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2),
+    },
+  );
+  subscriber.notifications.on("telegram_outbox", () => kick());
+  subscriber.events.on("connected", () => {
+    if (!listening) logger.info("notifier: listening for new events");
+    listening = true;
+    emit({ type: "listener", state: "connected" });
+    kick();
+  });
+  subscriber.events.on("reconnect", (attempt: number) => {
+    if (listening) logger.warn("notifier: lost the LISTEN connection; reconnecting");
+    listening = false;
+    if (attempt === 1) emit({ type: "listener", state: "reconnecting" });
+  });
+  subscriber.events.on("error", (error: Error) => {
+    listening = false;
+    logger.error({ err: error }, "notifier: the LISTEN connection failed");
+    emit({ type: "listener", state: "failed" });
+  });
+
+  async function setBusy(value: boolean): Promise<void> {
+    if (busy === value) return;
+    try {
+      if (value) {
+        if (!busyClient) {
+          const client = new pg.Client({
+            connectionString: options.databaseUrl,
+            application_name: "compucar-customer-bot busy",
+          });
+          client.on("error", () => {
+            busyClient = undefined;
+            busy = false;
+          });
+          await client.connect();
+          busyClient = client;
+        }
+        await busyClient.query("SELECT pg_advisory_lock($1, $2)", [...BUSY_LOCK]);
+      } else if (busyClient) {
+        await busyClient.query("SELECT pg_advisory_unlock($1, $2)", [...BUSY_LOCK]);
+      }
+      busy = value;
+    } catch {
+      // Without the lock the triggers ring on every event: slower for the website, never wrong.
+      busyClient?.end().catch(() => {});
+      busyClient = undefined;
+      busy = false;
+    }
+  }
+
+  function kick(): void {
+    if (stopped || fatal) return;
+    if (draining) {
+      again = true;
+      return;
+    }
+    draining = drain()
+      .catch((error) =>
+        logger.error({ err: error }, "notifier: drain failed; retrying on the next wake-up"),
+      )
+      .finally(() => {
+        draining = undefined;
+        if (again && !stopped) {
+          again = false;
+          kick();
+        }
+      });
+  }
+
+  async function drain(): Promise<void> {
+    if (options.enabled === false) return;
+    await setBusy(true);
+    try {
+      for (;;) {
+        again = false;
+        const wait = pausedUntil - Date.now();
+        if (wait > 0) {
+          schedule(wait);
+          return;
+        }
+        const { rows, skipped } = await claimDue(sql, {
+          workerId,
+          limit: concurrency * 4,
+          leaseSeconds,
+        });
+        for (const s of skipped) emit({ type: "skipped", kind: s.kind, reason: s.reason });
+        lastDrainAt = new Date();
+        if (rows.length === 0 && skipped.length === 0) break;
+        await runAll(rows, concurrency, (row) => deliver(row));
+        if (stopped || fatal) return;
+      }
+    } finally {
+      await setBusy(false);
+    }
+    // Rows committed while we were busy rang no bell: look again shortly.
+    schedule(25);
+    schedule(250);
+  }
+
+  function schedule(ms: number): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      kick();
+    }, ms);
+    timers.add(timer);
+  }
+
+  async function deliver(row: ClaimedRow): Promise<void> {
+    let chatId: string;
+    try {
+      chatId = options.chatIds.decrypt(row.chat ?? "");
+    } catch (error) {
+      await markFailed(sql, row.id, error instanceof Error ? error.message : "unreadable chat id");
+      emit({ type: "failed", kind: row.kind, reason: "chat id unreadable" });
+      return;
+    }
+    const locale = pickLocale(row.language_override, row.language);
+    const message = renderNotification(
+      {
+        id: row.id,
+        kind: row.kind,
+        subjectId: row.subject_id,
+        label: row.label,
+        statusTo: row.status_to,
+        etaMinutes: row.eta_minutes,
+        comment: row.comment,
+        trackingNumber: row.tracking_number,
+        codStatus: row.cod_status,
+        paid: row.paid,
+        createdAt: new Date(row.created_at),
+        firstName: row.first_name ?? "",
+        timezone: row.timezone ?? "UTC",
+      },
+      locale,
+      options.websiteUrl,
+    );
+    const quiet = inQuietHours(row.quiet_start, row.quiet_end, row.timezone ?? "UTC");
+    await limiter();
+    while (pausedUntil > Date.now()) await sleep(pausedUntil - Date.now());
+    logger.debug(
+      { outboxId: row.id, kind: row.kind },
+      "📱 Sending Telegram notification to customer...",
+    );
+    try {
+      const sent = await api.sendMessage(chatId, message.text, {
+        parse_mode: "HTML",
+        link_preview_options: { is_disabled: true },
+        disable_notification: quiet,
+        reply_markup: { inline_keyboard: [[{ text: message.buttonText, url: message.url }]] },
+      });
+      await markSent(sql, row.id, sent.message_id);
+      emit({
+        type: "sent",
+        kind: row.kind,
+        latencyMs: Date.now() - new Date(row.created_at).getTime(),
+      });
+      logger.info(
+        { outboxId: row.id, kind: row.kind },
+        `✅ Telegram notification sent to ${row.first_name ?? ""} ${row.last_name ?? ""}`.trimEnd(),
+      );
+    } catch (error) {
+      await settleFailure(row, error);
+    }
+  }
+
+  async function settleFailure(row: ClaimedRow, error: unknown): Promise<void> {
+    if (error instanceof GrammyError) {
+      const description = error.description;
+      if (error.error_code === 429) {
+        const seconds = error.parameters.retry_after ?? 1;
+        pausedUntil = Math.max(pausedUntil, Date.now() + seconds * 1000);
+        await retryLater(sql, row.id, description, seconds * 1000);
+        emit({ type: "retry", kind: row.kind, reason: "429" });
+        logger.warn(
+          { retryAfter: seconds },
+          "notifier: Telegram asks to slow down; pausing all sends",
+        );
+        return;
+      }
+      if (error.error_code === 401 || error.error_code === 404) {
+        fatal =
+          "Telegram refused TELEGRAM_CUSTOMER_BOT_TOKEN (401 Unauthorized): copy it again from @BotFather";
+        await retryLater(sql, row.id, description, 0);
+        logger.fatal(fatal);
+        return;
+      }
+      if (error.error_code === 403) {
+        await markFailed(sql, row.id, description);
+        if (/blocked|deactivated|kicked/i.test(description)) await markBlocked(sql, row.user_id);
+        emit({ type: "failed", kind: row.kind, reason: "blocked" });
+        logger.info(
+          { outboxId: row.id },
+          "notifier: the customer blocked the bot; no more messages to them",
+        );
+        return;
+      }
+      if (error.error_code === 400) {
+        await markFailed(sql, row.id, description);
+        emit({
+          type: "failed",
+          kind: row.kind,
+          reason: /chat not found/i.test(description) ? "chat not found" : "bad request",
+        });
+        logger.warn({ outboxId: row.id, description }, "notifier: Telegram refused the message");
+        return;
+      }
+    }
+    const reason =
+      error instanceof GrammyError
+        ? `${error.error_code} ${error.description}`
+        : error instanceof HttpError
+          ? "network error"
+          : String(error);
+    if (Date.now() - new Date(row.created_at).getTime() > maxAgeMs) {
+      await markFailed(sql, row.id, `gave up after ${row.attempts} attempts: ${reason}`);
+      emit({ type: "failed", kind: row.kind, reason: "too old" });
+      return;
+    }
+    const delay =
+      Math.min(60_000, 500 * 2 ** Math.min(row.attempts, 7)) * (0.75 + Math.random() / 2);
+    await retryLater(sql, row.id, reason, delay);
+    emit({
+      type: "retry",
+      kind: row.kind,
+      reason: error instanceof GrammyError ? String(error.error_code) : "network",
+    });
+  }
+
+  let slowTimer: NodeJS.Timeout | undefined;
+  return {
+    async start() {
+      if (options.enabled === false) {
+        logger.warn("notifier: TELEGRAM_CUSTOMER_BOT_ENABLED=false, sending nothing; events wait");
+      }
+      subscriber.connect().then(
+        () => subscriber.listenTo("telegram_outbox"),
+        (error: unknown) =>
+          logger.error({ err: error }, "notifier: could not LISTEN; draining on the timer only"),
+      );
+      slowTimer = setInterval(kick, slowTimerMs);
+      kick();
+    },
+    async stop({ timeoutMs = 8_000 } = {}) {
+      stopped = true;
+      if (slowTimer) clearInterval(slowTimer);
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await Promise.race([draining ?? Promise.resolve(), sleep(timeoutMs)]);
+      await subscriber.close().catch(() => {});
+      await busyClient?.end().catch(() => {});
+      listening = false;
+    },
+    health: () => ({ listening, lastDrainAt, ...(fatal ? { fatal } : {}) }),
+    drainNow: kick,
+  };
+}
+
+/** Whether now is inside [start, end) hours in `timeZone` (wrapping midnight). */
+function inQuietHours(start: number | null, end: number | null, timeZone: string): boolean {
+  if (start === null || end === null || start === end) return false;
+  let hour: number;
+  try {
+    hour = Number(
+      new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", hourCycle: "h23" }).format(
+        new Date(),
+      ),
+    );
+  } catch {
+    hour = new Date().getUTCHours();
+  }
+  return start < end ? hour >= start && hour < end : hour >= start || hour < end;
+}
+
+/** Waits so that at most `perSecond` calls pass per second (0 = no limit). */
+function rateLimiter(perSecond: number): () => Promise<void> {
+  if (perSecond <= 0) return async () => {};
+  const interval = 1000 / perSecond;
+  let next = 0;
+  return async () => {
+    const now = Date.now();
+    const at = Math.max(now, next);
+    next = at + interval;
+    if (at > now) await sleep(at - now);
+  };
+}
+
+async function runAll<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (i < items.length) {
+      const item = items[i++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}

@@ -1,0 +1,272 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Notifier } from "../src/notifier/notifier.ts";
+import { BotApiDouble } from "./support/bot-api-double.ts";
+import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { cipher, startNotifier } from "./support/notifier-harness.ts";
+import { website } from "./support/website.ts";
+
+let db: TestDatabase;
+let telegram: BotApiDouble;
+let site: ReturnType<typeof website>;
+const running: Notifier[] = [];
+let nextChat = 1000;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  telegram = await BotApiDouble.start();
+  site = website(db.sql);
+});
+afterEach(async () => {
+  for (const n of running.splice(0)) await n.stop();
+  telegram.clearFaults();
+});
+afterAll(async () => {
+  await telegram.close();
+  await db.drop();
+});
+
+function run(overrides = {}) {
+  const started = startNotifier(db, telegram, overrides);
+  running.push(started.notifier);
+  return started;
+}
+
+async function customer(language = "en", fields: Record<string, string> = {}) {
+  const chat = nextChat++;
+  const userId = await site.createUser({
+    chatId: cipher.encrypt(chat),
+    language,
+    firstName: "Karim",
+    ...fields,
+  });
+  return { chat, userId };
+}
+
+/** Polls `check` until it returns something truthy. */
+async function until<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const visible = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
+
+describe("the website's writes reach the customer's chat, as the guide shows", () => {
+  it("upload, status with estimate, modified file, comment, payment, order steps — in English", async () => {
+    const { notifier } = run();
+    await notifier.start();
+    const { chat, userId } = await customer("en");
+    const fileId = await site.uploadFile(userId, "stage1_golf_tdi.bin");
+    await telegram.waitForMessages(1, { chatId: chat });
+    await site.changeFileStatus(fileId, "PENDING", 30);
+    await telegram.waitForMessages(2, { chatId: chat });
+    await site.uploadModifiedFile(fileId);
+    await telegram.waitForMessages(3, { chatId: chat });
+    await site.commentOnFile(fileId, "Stage 1 done, please do a test drive.");
+    await telegram.waitForMessages(4, { chatId: chat });
+    await site.markFilePaid(fileId);
+    await telegram.waitForMessages(5, { chatId: chat });
+    const orderId = await site.placeOrder(userId, "CC-2001");
+    await site.setOrderStatus(orderId, "CONFIRMED");
+    await telegram.waitForMessages(6, { chatId: chat });
+    await site.shipOrder(orderId, "YAL-123456");
+    await telegram.waitForMessages(7, { chatId: chat });
+    const paymentId = await site.createPayment(orderId);
+    await site.setPaymentStatus(paymentId, "SUCCEEDED");
+    const all = await telegram.waitForMessages(8, { chatId: chat });
+    const texts = all.map((m) => visible(m.text));
+    expect(texts[0]).toContain("📥 File received");
+    expect(texts[0]).toContain("📄 File: stage1_golf_tdi.bin");
+    expect(texts[1]).toContain("⏳ Processing started");
+    expect(texts[1]).toContain("📊 Status: PENDING");
+    expect(texts[1]).toContain("💬 Update: Your file is currently being processed by our team.");
+    expect(texts[1]).toContain("⏰ Estimated time: 30 minutes");
+    expect(texts[1]).toMatch(/🕐 Updated: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    expect(texts[2]).toContain("✅ File ready for download");
+    expect(texts[3]).toContain("💬 New comment from our team");
+    expect(texts[3]).toContain("Stage 1 done, please do a test drive.");
+    expect(texts[4]).toContain("💳 Payment received");
+    expect(texts[5]).toContain("🛒 Order update");
+    expect(texts[5]).toContain("🧾 Order: CC-2001");
+    expect(texts[5]).toContain("📊 Status: CONFIRMED");
+    expect(texts[6]).toContain("📊 Status: SHIPPED");
+    expect(texts[6]).toContain("🚚 Tracking number: YAL-123456");
+    expect(texts[7]).toContain("💳 Payment received");
+    expect(all[0]?.reply_markup?.inline_keyboard?.[0]?.[0]?.url).toBe(
+      `https://compucar.pro/files/${fileId}`,
+    );
+    expect(all[5]?.reply_markup?.inline_keyboard?.[0]?.[0]?.url).toBe(
+      `https://compucar.pro/account/orders/${orderId}`,
+    );
+    for (const text of texts) expect(text).not.toMatch(/@example\.com|12500|DZD/);
+    const [row] =
+      await db.sql`SELECT status, sent_at, telegram_message_id FROM telegram.outbox WHERE subject_id = ${fileId} ORDER BY id LIMIT 1`;
+    expect(row?.status).toBe("sent");
+    expect(Number(row?.telegram_message_id)).toBe(all[0]?.message_id);
+  });
+
+  it("in French and in Arabic, with the customer's time zone", async () => {
+    const { notifier } = run();
+    await notifier.start();
+    const fr = await customer("fr", { timezone: "Europe/Paris" });
+    const ar = await customer("ar", { timezone: "Africa/Algiers" });
+    await site.changeFileStatus(await site.uploadFile(fr.userId, "clio.bin"), "PENDING", 15);
+    await site.changeFileStatus(await site.uploadFile(ar.userId, "golf.bin"), "READY");
+    const frText = (await telegram.waitForMessages(2, { chatId: fr.chat })).map((m) =>
+      visible(m.text),
+    );
+    const arText = (await telegram.waitForMessages(2, { chatId: ar.chat })).map((m) =>
+      visible(m.text),
+    );
+    expect(frText[0]).toContain("📥 Fichier reçu");
+    expect(frText[1]).toContain("⏳ Traitement commencé");
+    expect(frText[1]).toContain("⏰ Délai estimé : 15 minutes");
+    expect(arText[0]).toContain("📥 تم استلام الملف");
+    expect(arText[1]).toContain("✅ الملف جاهز للتحميل");
+  });
+
+  it("a hostile filename and a 5,000-character comment arrive readable and accepted by Telegram's HTML rules", async () => {
+    const { notifier } = run();
+    await notifier.start();
+    const { chat, userId } = await customer();
+    const name = `<b>x</b> & "y" دليل.bin`;
+    const fileId = await site.uploadFile(userId, name);
+    await site.commentOnFile(fileId, `Note <script> & more: ${"word ".repeat(1000)}`);
+    const [upload, comment] = await telegram.waitForMessages(2, { chatId: chat });
+    expect(visible(upload?.text ?? "")).toContain(`📄 File: ${name}`);
+    const text = visible(comment?.text ?? "");
+    expect(text).toContain("Note <script> & more:");
+    expect(text).toContain("…");
+    expect(text.length).toBeLessThanOrEqual(4096);
+    expect(telegram.requests.filter((r) => r.status === 400)).toEqual([]);
+  });
+
+  it("unlinked, muted and blocked customers get nothing; their events are skipped with the reason", async () => {
+    const { notifier } = run();
+    await notifier.start();
+    const unlinked = await site.createUser();
+    const muted = await customer();
+    const blocked = await customer();
+    await db.sql`INSERT INTO telegram.chat_prefs (user_id, muted_kinds) VALUES (${muted.userId}, '{files}')`;
+    await db.sql`INSERT INTO telegram.chat_prefs (user_id, blocked_at) VALUES (${blocked.userId}, now())`;
+    await site.uploadFile(unlinked);
+    await site.uploadFile(muted.userId);
+    await site.uploadFile(blocked.userId);
+    const mutedOrder = await site.placeOrder(muted.userId);
+    await site.setOrderStatus(mutedOrder, "CONFIRMED");
+    await telegram.waitForMessages(1, { chatId: muted.chat });
+    const rows = await db.sql`
+      SELECT user_id, kind, status, last_error FROM telegram.outbox
+       WHERE user_id IN (${unlinked}, ${muted.userId}, ${blocked.userId}) ORDER BY id`;
+    expect(rows.map((r) => [r.user_id, r.kind, r.status, r.last_error])).toEqual([
+      [unlinked, "file_uploaded", "skipped", "not linked"],
+      [muted.userId, "file_uploaded", "skipped", "muted"],
+      [blocked.userId, "file_uploaded", "skipped", "blocked"],
+      [muted.userId, "order_status", "sent", null],
+    ]);
+    expect(telegram.sent(blocked.chat)).toEqual([]);
+  });
+
+  it("403 blocked: the message fails, the chat is marked blocked and audited, later events are skipped", async () => {
+    const { notifier, events } = run();
+    await notifier.start();
+    const { chat, userId } = await customer();
+    telegram.failChat(chat, { kind: "blocked" });
+    const fileId = await site.uploadFile(userId);
+    await until(() => events.some((e) => e.type === "failed" && e.reason === "blocked"));
+    await site.changeFileStatus(fileId, "PENDING");
+    await until(() => events.some((e) => e.type === "skipped" && e.reason === "blocked"));
+    const rows =
+      await db.sql`SELECT status, last_error FROM telegram.outbox WHERE user_id = ${userId} ORDER BY id`;
+    expect(rows.map((r) => [r.status, r.last_error])).toEqual([
+      ["failed", "Forbidden: bot was blocked by the user"],
+      ["skipped", "blocked"],
+    ]);
+    const audit =
+      await db.sql`SELECT action, actor FROM telegram.link_audit WHERE user_id = ${userId} AND action = 'block'`;
+    expect(audit).toEqual([{ action: "block", actor: "notifier" }]);
+  });
+
+  it("a chat id stored in plaintext by the old website code is still reached", async () => {
+    const { notifier } = run();
+    await notifier.start();
+    const userId = await site.createUser({ chatId: "77777" });
+    await site.uploadFile(userId);
+    const [message] = await telegram.waitForMessages(1, { chatId: 77777 });
+    expect(visible(message?.text ?? "")).toContain("📥 File received");
+  });
+
+  it("the kill switch sends nothing and the events wait; enabled again, they are delivered", async () => {
+    const off = run({ enabled: false });
+    await off.notifier.start();
+    const { chat, userId } = await customer();
+    await site.uploadFile(userId);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(telegram.sent(chat)).toEqual([]);
+    await off.notifier.stop();
+    const [{ waiting }] = await db.sql<[{ waiting: number }]>`
+      SELECT (SELECT count(*) FROM telegram.events WHERE user_id = ${userId})
+           + (SELECT count(*) FROM telegram.outbox WHERE user_id = ${userId} AND status = 'pending') AS waiting`;
+    expect(Number(waiting)).toBe(1);
+    const on = run();
+    await on.notifier.start();
+    await telegram.waitForMessages(1, { chatId: chat });
+  });
+
+  it("401: the notifier stops sending and says the token is wrong", async () => {
+    const { notifier } = run();
+    telegram.failNext(1, { kind: "unauthorized" });
+    await notifier.start();
+    const { userId } = await customer();
+    await site.uploadFile(userId);
+    await until(() => notifier.health().fatal);
+    expect(notifier.health().fatal).toContain("TELEGRAM_CUSTOMER_BOT_TOKEN");
+    const [row] = await db.sql`SELECT status FROM telegram.outbox WHERE user_id = ${userId}`;
+    expect(row?.status).toBe("pending");
+  });
+});
+
+describe("order and loss", () => {
+  it("1,000 events for 50 customers, two notifiers: each customer gets theirs in recorded order, none lost, none twice", async () => {
+    const a = run({ workerId: "a" });
+    const b = run({ workerId: "b" });
+    await a.notifier.start();
+    await b.notifier.start();
+    const customers = await Promise.all(Array.from({ length: 50 }, () => customer()));
+    const files = new Map<string, string>();
+    for (const c of customers)
+      files.set(c.userId, await site.uploadFile(c.userId, `${c.chat}-0.bin`));
+    for (let i = 1; i < 20; i++) {
+      for (const c of customers) {
+        await db.sql`UPDATE tuning_files SET "adminNotes" = ${`step ${i}`}, "updatedAt" = now() WHERE id = ${files.get(c.userId) ?? ""}`;
+      }
+    }
+    for (const c of customers)
+      await telegram.waitForMessages(20, { chatId: c.chat, timeoutMs: 60_000 });
+    for (const c of customers) {
+      const got = telegram.sent(c.chat).map((m) => visible(m.text));
+      expect(got).toHaveLength(20);
+      expect(got[0]).toContain("📥 File received");
+      for (let i = 1; i < 20; i++) expect(got[i]).toContain(`step ${i}\n`);
+    }
+    const counts = async () => {
+      const [row] = await db.sql<[{ sent: number; other: number }]>`
+        SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent, count(*) FILTER (WHERE status <> 'sent')::int AS other
+          FROM telegram.outbox WHERE user_id = ANY(${customers.map((c) => c.userId)})`;
+      return row;
+    };
+    await until(async () => (await counts()).sent === 1000);
+    const { sent, other } = await counts();
+    expect([sent, other]).toEqual([1000, 0]);
+  });
+});

@@ -1,0 +1,37 @@
+import { randomBytes } from "node:crypto";
+import { ChatIdCipher } from "../../src/chat-id.ts";
+import { createLogger } from "../../src/log.ts";
+import {
+  createNotifier,
+  type Notifier,
+  type NotifierEvent,
+  type NotifierOptions,
+} from "../../src/notifier/notifier.ts";
+import type { BotApiDouble } from "./bot-api-double.ts";
+import type { TestDatabase } from "./database.ts";
+
+export const cipher = ChatIdCipher.fromBase64(randomBytes(32).toString("base64"));
+
+/** A notifier on the test database, talking to the double, with short timers. */
+export function startNotifier(
+  db: TestDatabase,
+  telegram: BotApiDouble,
+  overrides: Partial<NotifierOptions> = {},
+): { notifier: Notifier; events: NotifierEvent[] } {
+  const events: NotifierEvent[] = [];
+  const notifier = createNotifier({
+    sql: db.sql,
+    databaseUrl: db.url,
+    apiRoot: telegram.url,
+    token: telegram.token,
+    chatIds: cipher,
+    logger: createLogger("silent"),
+    websiteUrl: "https://compucar.pro",
+    maxPerSecond: 0,
+    leaseSeconds: 5,
+    slowTimerMs: 200,
+    onEvent: (e) => events.push(e),
+    ...overrides,
+  });
+  return { notifier, events };
+}
