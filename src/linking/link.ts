@@ -1,0 +1,191 @@
+import { createHash, createHmac, randomInt, timingSafeEqual } from "node:crypto";
+import type postgres from "postgres";
+import type { ChatIdCipher } from "../chat-id.ts";
+
+/** The account a chat is linked to. */
+export interface LinkedAccount {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  language: string;
+  timezone: string;
+}
+
+/** Finds the account linked to a chat (encrypted or legacy plaintext id). */
+export async function accountOfChat(
+  sql: postgres.Sql,
+  chatIds: ChatIdCipher,
+  chatId: number,
+): Promise<LinkedAccount | undefined> {
+  const [row] = await sql<LinkedAccount[]>`
+    SELECT id, "firstName" AS "firstName", "lastName" AS "lastName", email, language, timezone
+      FROM users WHERE "telegramChatId" = ANY(${chatIds.storedForms(chatId)}) LIMIT 1`;
+  return row;
+}
+
+/** Result of a link attempt. */
+export type LinkResult =
+  | { ok: true; account: LinkedAccount; previousChat?: string }
+  | { ok: false; reason: "chat-linked-elsewhere" | "account-linked-elsewhere" | "no-account" };
+
+/**
+ * Links `chatId` to the account, in one transaction audited as actor `bot`.
+ * `proven`: the customer proved they own the account (email code or website deep link);
+ * then the newest proven owner wins (a previous chat of the account, or a previous
+ * account of the chat, is unlinked and the previous chat returned so it can be told).
+ * Unproven (LINK_VERIFICATION=none), both conflicts are refused.
+ */
+export async function linkChat(
+  sql: postgres.Sql,
+  chatIds: ChatIdCipher,
+  options: { userId: string; chatId: number; username?: string; proven: boolean; detail: string },
+): Promise<LinkResult> {
+  const stored = chatIds.encrypt(options.chatId);
+  return sql.begin(async (tx) => {
+    await tx`SELECT set_config('telegram.actor', 'bot', true), set_config('telegram.audit_detail', ${options.detail}, true)`;
+    const [account] = await tx<Array<LinkedAccount & { chat: string | null }>>`
+      SELECT id, "firstName" AS "firstName", "lastName" AS "lastName", email, language, timezone, "telegramChatId" AS chat
+        FROM users WHERE id = ${options.userId} FOR UPDATE`;
+    if (!account) return { ok: false, reason: "no-account" } as const;
+    const forms = chatIds.storedForms(options.chatId);
+    const others = await tx<Array<{ id: string }>>`
+      SELECT id FROM users WHERE "telegramChatId" = ANY(${forms}) AND id <> ${options.userId} FOR UPDATE`;
+    const alreadyThisChat = account.chat !== null && forms.includes(account.chat);
+    if (!options.proven) {
+      if (others.length > 0) return { ok: false, reason: "chat-linked-elsewhere" } as const;
+      if (account.chat !== null && !alreadyThisChat)
+        return { ok: false, reason: "account-linked-elsewhere" } as const;
+    }
+    if (others.length > 0) {
+      await tx`
+        UPDATE users SET "telegramChatId" = NULL, "telegramUsername" = NULL, "telegramLinkedAt" = NULL
+         WHERE id = ANY(${others.map((o) => o.id)})`;
+    }
+    await tx`
+      UPDATE users SET "telegramChatId" = ${stored}, "telegramUsername" = ${options.username ?? null},
+             "telegramLinkedAt" = CASE WHEN ${alreadyThisChat} THEN "telegramLinkedAt" ELSE now() END
+       WHERE id = ${options.userId}`;
+    const previousChat =
+      account.chat !== null && !alreadyThisChat ? chatIds.decrypt(account.chat) : undefined;
+    const { chat: _chat, ...rest } = account;
+    return { ok: true, account: rest, previousChat } as const;
+  });
+}
+
+/** Unlinks the chat from its account (audited as actor `bot`). Returns whether one was linked. */
+export async function unlinkChat(
+  sql: postgres.Sql,
+  chatIds: ChatIdCipher,
+  chatId: number,
+  detail: string,
+): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    await tx`SELECT set_config('telegram.actor', 'bot', true), set_config('telegram.audit_detail', ${detail}, true)`;
+    const done = await tx`
+      UPDATE users SET "telegramChatId" = NULL, "telegramUsername" = NULL, "telegramLinkedAt" = NULL
+       WHERE "telegramChatId" = ANY(${chatIds.storedForms(chatId)})`;
+    return done.count > 0;
+  });
+}
+
+/** The account a deep-link token (telegram.create_link_token) was made for; the token is spent. */
+export async function redeemLinkToken(
+  sql: postgres.Sql,
+  token: string,
+): Promise<string | undefined> {
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return undefined;
+  const hash = createHash("sha256").update(token).digest();
+  const [row] = await sql<[{ user_id: string }?]>`
+    UPDATE telegram.link_tokens SET used_at = now()
+     WHERE token_hash = ${hash} AND used_at IS NULL AND expires_at > now()
+    RETURNING user_id`;
+  return row?.user_id;
+}
+
+/** Limits, per chat and per email, on /link requests (kept in PostgreSQL). */
+export const LINK_LIMITS = { perChatPerHour: 5, perEmailPerHour: 3 } as const;
+const CODE_TTL_MINUTES = 10;
+const MAX_TRIES = 5;
+
+/** What /link did, never revealing whether the email is registered. */
+export type CodeRequest = { status: "sent" } | { status: "rate-limited" };
+
+/**
+ * Email verification: records a 6-digit code (CSPRNG, stored as an HMAC, 10 minutes,
+ * single use) and mails it when the email belongs to an account. The request is recorded
+ * either way, so answers and rate limits are the same for unknown emails.
+ */
+export async function requestCode(
+  sql: postgres.Sql,
+  options: {
+    chatFingerprint: string;
+    email: string;
+    pepper: string;
+    send: (to: string, code: string, userFirstName: string) => Promise<void>;
+  },
+): Promise<CodeRequest> {
+  const email = options.email.trim().toLowerCase();
+  const [{ per_chat, per_email }] = await sql<[{ per_chat: number; per_email: number }]>`
+    SELECT count(*) FILTER (WHERE chat_fingerprint = ${options.chatFingerprint})::int AS per_chat,
+           count(*) FILTER (WHERE lower(email) = ${email})::int AS per_email
+      FROM telegram.link_codes WHERE created_at > now() - interval '1 hour'
+       AND (chat_fingerprint = ${options.chatFingerprint} OR lower(email) = ${email})`;
+  if (per_chat >= LINK_LIMITS.perChatPerHour || per_email >= LINK_LIMITS.perEmailPerHour)
+    return { status: "rate-limited" };
+  const [user] = await sql<Array<{ id: string; email: string; firstName: string }>>`
+    SELECT id, email, "firstName" AS "firstName" FROM users WHERE lower(email) = ${email} LIMIT 1`;
+  const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+  // Earlier codes of this chat stop working: only the newest one counts.
+  await sql`UPDATE telegram.link_codes SET used_at = now() WHERE chat_fingerprint = ${options.chatFingerprint} AND used_at IS NULL`;
+  await sql`
+    INSERT INTO telegram.link_codes (chat_fingerprint, user_id, email, code_hash, expires_at)
+    VALUES (${options.chatFingerprint}, ${user?.id ?? null}, ${email}, ${codeHash(options.pepper, options.chatFingerprint, code)},
+            now() + make_interval(mins => ${CODE_TTL_MINUTES}))`;
+  if (user) await options.send(user.email, code, user.firstName);
+  return { status: "sent" };
+}
+
+/** What /verify found. */
+export type CodeCheck =
+  | { status: "ok"; userId: string }
+  | { status: "wrong"; triesLeft: number }
+  | { status: "burned" }
+  | { status: "none" };
+
+/** Checks a code; the 6th try fails even when right; a right code is spent. */
+export async function verifyCode(
+  sql: postgres.Sql,
+  options: { chatFingerprint: string; code: string; pepper: string },
+): Promise<CodeCheck> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx<
+      Array<{ id: string; user_id: string | null; code_hash: Buffer; attempts: number }>
+    >`
+      SELECT id, user_id, code_hash, attempts FROM telegram.link_codes
+       WHERE chat_fingerprint = ${options.chatFingerprint} AND used_at IS NULL AND expires_at > now()
+       ORDER BY id DESC LIMIT 1 FOR UPDATE`;
+    if (!row) return { status: "none" } as const;
+    const attempts = row.attempts + 1;
+    if (attempts > MAX_TRIES) {
+      await tx`UPDATE telegram.link_codes SET used_at = now(), attempts = ${attempts} WHERE id = ${row.id}`;
+      return { status: "burned" } as const;
+    }
+    const right = timingSafeEqual(
+      Buffer.from(row.code_hash),
+      codeHash(options.pepper, options.chatFingerprint, options.code),
+    );
+    if (right && row.user_id) {
+      await tx`UPDATE telegram.link_codes SET used_at = now(), attempts = ${attempts} WHERE id = ${row.id}`;
+      return { status: "ok", userId: row.user_id } as const;
+    }
+    await tx`UPDATE telegram.link_codes SET attempts = ${attempts} WHERE id = ${row.id}`;
+    return attempts >= MAX_TRIES
+      ? ({ status: "burned" } as const)
+      : ({ status: "wrong", triesLeft: MAX_TRIES - attempts } as const);
+  });
+}
+
+function codeHash(pepper: string, chatFingerprint: string, code: string): Buffer {
+  return createHmac("sha256", pepper).update(`${chatFingerprint}:${code}`).digest();
+}
