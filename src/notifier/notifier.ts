@@ -12,7 +12,6 @@ import {
   markBlocked,
   markFailed,
   markSent,
-  markSkipped,
   retryLater,
 } from "./outbox.ts";
 import { renderNotification } from "./render.ts";

@@ -1,0 +1,303 @@
+/**
+ * npm run demo: the whole product offline, for someone evaluating it or training support
+ * staff. An embedded PostgreSQL with the website's tables and a demo customer, the bot
+ * and the notifier, and a local Telegram (the Bot API double). Type as the customer, or
+ * act as the website, and watch the messages arrive. Ctrl-C stops everything.
+ *
+ *   npm run demo                 interactive
+ *   npm run demo -- --keep       keep the demo database in ./.data/demo between runs
+ *   echo "/files" | npm run demo non-interactive: runs the lines of stdin, then stops
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { ChatIdCipher } from "../src/chat-id.ts";
+import { DEMO_CHAT_ID_KEY, DEMO_TELEGRAM_TOKEN } from "../src/config.ts";
+import { freePort, startEmbeddedPostgres } from "../src/db/embedded.ts";
+import { loadWebsiteSchema, projectRoot, runMigrations } from "../src/db/migrations.ts";
+import { createLogger } from "../src/log.ts";
+import { startService } from "../src/service.ts";
+import { BotApiDouble } from "../test/support/bot-api-double.ts";
+
+const CUSTOMER_CHAT = 424242;
+const CUSTOMER = {
+  id: CUSTOMER_CHAT,
+  first_name: "Karim",
+  username: "karim_dz",
+  language_code: "en",
+};
+const USER_ID = "demo-user-karim";
+const FILE_ID = "demo-file-golf";
+
+const HELP = `
+Type as the customer (anything you would send the bot):
+  /start  /files  /orders  /settings  /support  /help  /unlink  /link demo@compucar.pro
+  press <n>                 press button n of the bot's last message
+Act as the website (each is the statement the website runs):
+  upload <filename>         the customer uploads a file
+  status <RECEIVED|PENDING|READY> [minutes]   an admin changes the status of the last file
+  comment <text>            an admin comments on the last file
+  modified                  an admin uploads the modified file (status READY)
+  paid                      the last file is paid
+  order                     the customer places an order
+  confirm | ship [tracking] | deliver     the last order moves on
+  payment                   a payment for the last order succeeds
+  help | quit
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { keep: { type: "boolean", default: false } } });
+  const interactive = process.stdin.isTTY === true;
+  const dir = values.keep
+    ? path.join(projectRoot, ".data", "demo")
+    : await mkdtemp(path.join(tmpdir(), "compucar-demo-"));
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+
+  out("Starting the CompuCar customer bot demo (embedded PostgreSQL, local Telegram)...");
+  const pg = await startEmbeddedPostgres({ dir: path.join(dir, "pg") });
+  const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+  const [exists] = await admin`SELECT 1 FROM pg_database WHERE datname = 'compucar_demo'`;
+  if (!exists) await admin`CREATE DATABASE compucar_demo`;
+  await admin.end();
+  const url = pg.url.replace(/\/postgres$/, "/compucar_demo");
+  const sql = postgres(url, { max: 2, onnotice: () => {} });
+  const [{ present }] = await sql<
+    [{ present: boolean }]
+  >`SELECT to_regclass('public.users') IS NOT NULL AS present`;
+  if (!present) await loadWebsiteSchema(url);
+  await runMigrations(url);
+  await seed(sql);
+
+  const telegram = await BotApiDouble.start({
+    token: DEMO_TELEGRAM_TOKEN,
+    botUsername: "CompuCarDemoBot",
+  });
+  const service = await startService({
+    demo: true,
+    signals: false,
+    logger: createLogger("warn"),
+    env: {
+      DATABASE_URL: url,
+      TELEGRAM_API_ROOT: telegram.url,
+      TELEGRAM_CUSTOMER_BOT_TOKEN: DEMO_TELEGRAM_TOKEN,
+      TELEGRAM_CHAT_ID_KEY: DEMO_CHAT_ID_KEY,
+      LINK_VERIFICATION: "none",
+      PORT: String(await freePort()),
+      NOTIFY_MAX_PER_SECOND: "0",
+      SUPPORT_EMAIL: "support@compucar.pro",
+      SUPPORT_PHONE: "+213 555 00 00 00",
+      SUPPORT_HOURS: "Sun–Thu 9:00–17:00",
+      LOG_LEVEL: "warn",
+    },
+  });
+
+  let shown = 0;
+  const showNew = () => {
+    const messages = telegram.sent(CUSTOMER_CHAT);
+    for (; shown < messages.length; shown++) {
+      const m = messages[shown];
+      if (m) out(`\n📱 Telegram → Karim:\n${indent(plain(m.text))}${buttons(m.reply_markup)}\n`);
+    }
+  };
+  const watcher = setInterval(showNew, 100);
+
+  let lastFile = FILE_ID;
+  let lastOrder: string | undefined;
+  const act = async (line: string): Promise<boolean> => {
+    const [word = "", ...rest] = line.trim().split(/\s+/);
+    const arg = rest.join(" ");
+    const now = sql`now()`;
+    switch (word.toLowerCase()) {
+      case "":
+        return true;
+      case "help":
+        out(HELP);
+        return true;
+      case "quit":
+      case "exit":
+        return false;
+      case "press": {
+        const last = [...telegram.sent(CUSTOMER_CHAT)]
+          .reverse()
+          .find((m) => m.reply_markup?.inline_keyboard);
+        const flat = (last?.reply_markup?.inline_keyboard ?? []).flat() as Array<{
+          text: string;
+          callback_data?: string;
+        }>;
+        const button = flat[Number(arg) - 1];
+        if (!last || !button?.callback_data) out("(no such button)");
+        else
+          await telegram.pressButton(CUSTOMER_CHAT, button.callback_data, {
+            messageId: last.message_id,
+            from: CUSTOMER,
+          });
+        return true;
+      }
+      case "upload":
+        lastFile = `demo-file-${Date.now().toString(36)}`;
+        await sql`INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", "updatedAt")
+                  VALUES (${lastFile}, ${USER_ID}, ${arg || "stage2_passat_b8.bin"}, ${lastFile}, 2097152, 'bin', ${now})`;
+        out("🌐 website: file uploaded");
+        return true;
+      case "status": {
+        const [status = "PENDING", minutes] = rest;
+        await sql`UPDATE tuning_files SET status = ${status.toUpperCase()}::"TuningFileStatus",
+                    "estimatedProcessingTime" = coalesce(${minutes ? Number(minutes) : null}::int, "estimatedProcessingTime"),
+                    "estimatedProcessingTimeSetAt" = CASE WHEN ${minutes ?? null}::text IS NULL THEN "estimatedProcessingTimeSetAt" ELSE now() END,
+                    "updatedDate" = now(), "updatedAt" = now() WHERE id = ${lastFile}`;
+        out(`🌐 website: status → ${status.toUpperCase()}${minutes ? ` (${minutes} min)` : ""}`);
+        return true;
+      }
+      case "comment":
+        await sql`UPDATE tuning_files SET "adminNotes" = ${arg || "Your file is in the queue."}, "updatedDate" = now(), "updatedAt" = now() WHERE id = ${lastFile}`;
+        out("🌐 website: comment added");
+        return true;
+      case "modified":
+        await sql`UPDATE tuning_files SET "modifiedFilename" = 'tuned.bin', "modifiedR2Key" = ${`mod-${Date.now()}`},
+                    "modifiedFileType" = 'bin', "modifiedFileSize" = 2097152, "modifiedUploadDate" = now(),
+                    status = 'READY', "updatedDate" = now(), "updatedAt" = now() WHERE id = ${lastFile}`;
+        out("🌐 website: modified file uploaded");
+        return true;
+      case "paid":
+        await sql`UPDATE tuning_files SET "paymentStatus" = 'PAID', "updatedAt" = now() WHERE id = ${lastFile}`;
+        out("🌐 website: file paid");
+        return true;
+      case "order":
+        lastOrder = `demo-order-${Date.now().toString(36)}`;
+        await sql`INSERT INTO orders (id, "orderNumber", "userId", subtotal, total, "shippingMethod", "updatedAt")
+                  VALUES (${lastOrder}, ${`CC-${Math.floor(Math.random() * 90000 + 10000)}`}, ${USER_ID}, 4500, 5000, 'yalidine', now())`;
+        out("🌐 website: order placed");
+        return true;
+      case "confirm":
+      case "ship":
+      case "deliver": {
+        if (!lastOrder) {
+          out("(place an order first: order)");
+          return true;
+        }
+        if (word === "confirm")
+          await sql`UPDATE orders SET status = 'CONFIRMED', "updatedAt" = now() WHERE id = ${lastOrder}`;
+        if (word === "ship")
+          await sql`UPDATE orders SET status = 'SHIPPED', "trackingNumber" = ${arg || "YAL-8841207"}, "shippedAt" = now(), "updatedAt" = now() WHERE id = ${lastOrder}`;
+        if (word === "deliver")
+          await sql`UPDATE orders SET status = 'DELIVERED', "codStatus" = 'DELIVERED', "deliveredAt" = now(), "updatedAt" = now() WHERE id = ${lastOrder}`;
+        out(
+          `🌐 website: order ${word === "confirm" ? "confirmed" : word === "ship" ? "shipped" : "delivered"}`,
+        );
+        return true;
+      }
+      case "payment":
+        if (!lastOrder) {
+          out("(place an order first: order)");
+          return true;
+        }
+        await sql`INSERT INTO payments (id, "orderId", method, status, amount, "updatedAt", "paidAt")
+                  VALUES (${`pay-${Date.now()}`}, ${lastOrder}, 'COD', 'SUCCEEDED', 5000, now(), now())`;
+        out("🌐 website: payment received");
+        return true;
+      default:
+        out(`👤 Karim → bot: ${line.trim()}`);
+        await telegram.sendText(CUSTOMER_CHAT, line.trim(), { from: CUSTOMER });
+        return true;
+    }
+  };
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await new Promise((r) => setTimeout(r, 300));
+    showNew();
+    clearInterval(watcher);
+    out("\nStopping the demo...");
+    await service.stop();
+    await telegram.close();
+    await sql.end({ timeout: 2 });
+    await pg.stop();
+    if (!values.keep) await rm(dir, { recursive: true, force: true });
+    out("Stopped.");
+  };
+  process.on("SIGINT", () => void stop().then(() => process.exit(0)));
+  process.on("SIGTERM", () => void stop().then(() => process.exit(0)));
+
+  out(`Ready. The demo customer Karim Benali (demo@compucar.pro) is linked to the bot.${HELP}`);
+  out("🌐 website: the team starts processing Karim's file stage1_golf_tdi.bin (30 min)...");
+  await act("status PENDING 30");
+
+  const rl = createInterface({ input: process.stdin, terminal: interactive });
+  if (interactive) {
+    rl.setPrompt("> ");
+    rl.prompt();
+  }
+  for await (const line of rl) {
+    try {
+      if (!(await act(line))) break;
+    } catch (error) {
+      out(`(failed: ${error instanceof Error ? error.message : String(error)})`);
+    }
+    await new Promise((r) => setTimeout(r, interactive ? 150 : 600));
+    showNew();
+    if (interactive) rl.prompt();
+  }
+  rl.close();
+  await stop();
+  process.exit(0);
+}
+
+/** The demo customer, linked, with a file in progress and a past order. */
+async function seed(sql: postgres.Sql): Promise<void> {
+  const chatId = ChatIdCipher.fromBase64(DEMO_CHAT_ID_KEY).encrypt(CUSTOMER_CHAT);
+  await sql`
+    INSERT INTO users (id, email, "firstName", "lastName", language, timezone, "updatedAt",
+                       "telegramChatId", "telegramUsername", "telegramLinkedAt")
+    VALUES (${USER_ID}, 'demo@compucar.pro', 'Karim', 'Benali', 'en', 'Africa/Algiers', now(),
+            ${chatId}, 'karim_dz', now())
+    ON CONFLICT (id) DO NOTHING`;
+  await sql`
+    INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", status, "updatedAt")
+    VALUES (${FILE_ID}, ${USER_ID}, 'stage1_golf_tdi.bin', 'demo/golf', 2097152, 'bin', 'RECEIVED', now())
+    ON CONFLICT (id) DO UPDATE SET status = 'RECEIVED', "estimatedProcessingTime" = NULL`;
+  await sql`
+    INSERT INTO orders (id, "orderNumber", "userId", status, subtotal, total, "shippingMethod", "createdAt", "updatedAt")
+    VALUES ('demo-order-1', 'CC-10427', ${USER_ID}, 'DELIVERED', 4500, 5000, 'yalidine', now() - interval '10 days',
+            now() - interval '10 days')
+    ON CONFLICT (id) DO NOTHING`;
+  // What was seeded is history, not news.
+  await sql`SELECT telegram.ingest_events()`;
+  await sql`UPDATE telegram.outbox SET status = 'skipped', last_error = 'demo seed' WHERE status = 'pending'`;
+}
+
+/** Telegram HTML as a terminal shows it. */
+function plain(html: string): string {
+  return html
+    .replace(/<a href="([^"]*)">([^<]*)<\/a>/g, "$2 ($1)")
+    .replace(/<[^>]+>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => `   ${l}`)
+    .join("\n");
+}
+
+function buttons(markup: unknown): string {
+  const rows = (
+    markup as { inline_keyboard?: Array<Array<{ text: string; url?: string }>> } | undefined
+  )?.inline_keyboard;
+  if (!rows) return "";
+  let n = 0;
+  return `\n${rows.map((row) => `   ${row.map((b) => `[${++n}: ${b.text}${b.url ? ` → ${b.url}` : ""}]`).join(" ")}`).join("\n")}`;
+}
+
+main().catch((error) => {
+  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
