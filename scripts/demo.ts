@@ -213,11 +213,14 @@ async function main(): Promise<void> {
     showNew();
     clearInterval(watcher);
     out("\nStopping the demo...");
-    await service.stop();
-    await telegram.close();
-    await sql.end({ timeout: 2 });
-    await pg.stop();
-    if (!values.keep) await rm(dir, { recursive: true, force: true });
+    // Ctrl-C also reaches the embedded PostgreSQL (same process group): each step may
+    // find it gone already, which is fine.
+    const quietly = (p: Promise<unknown>) => p.catch(() => {});
+    await quietly(service.stop());
+    await quietly(telegram.close());
+    await quietly(sql.end({ timeout: 2 }));
+    await quietly(pg.stop());
+    if (!values.keep) await quietly(rm(dir, { recursive: true, force: true }));
     out("Stopped.");
   };
   process.on("SIGINT", () => void stop().then(() => process.exit(0)));

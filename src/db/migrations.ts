@@ -23,6 +23,9 @@ export type MigrationLog = (level: string, message: string) => void;
 export async function runMigrations(url: string, log: MigrationLog = () => {}): Promise<void> {
   const logger = new Logger(() => (level, message) => log(level, message));
   await migrate({ connectionString: url, migrationsFolder, logger });
+  // graphile-migrate keeps its pool 200 ms after use, and exits the process if one of its
+  // connections dies meanwhile (e.g. the embedded server stopping): let the pool go first.
+  await new Promise((resolve) => setTimeout(resolve, 250));
 }
 
 /** Loads `sql/website-schema.sql` (the website's tables, without Telegram columns). */

@@ -89,6 +89,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   let draining: Promise<void> | undefined;
   let again = false;
   let pausedUntil = 0;
+  let failures = 0;
   let busyClient: pg.Client | undefined;
   let busy = false;
   const timers = new Set<NodeJS.Timeout>();
@@ -159,9 +160,17 @@ export function createNotifier(options: NotifierOptions): Notifier {
       return;
     }
     draining = drain()
-      .catch((error) =>
-        logger.error({ err: error }, "notifier: drain failed; retrying on the next wake-up"),
-      )
+      .then(() => {
+        failures = 0;
+      })
+      .catch((error) => {
+        // The database is away (restarting, failing over): back off instead of spinning.
+        failures++;
+        if (failures === 1 && !stopped)
+          logger.error({ err: error }, "notifier: drain failed; retrying with backoff");
+        schedule(Math.min(10_000, 250 * 2 ** Math.min(failures, 6)));
+        again = false;
+      })
       .finally(() => {
         draining = undefined;
         if (again && !stopped) {
