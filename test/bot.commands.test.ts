@@ -264,3 +264,93 @@ describe("a linked customer", () => {
     expect(audit).toEqual([{ action: "block", actor: "bot" }]);
   });
 });
+
+describe("robustness", () => {
+  it("200 chats sending commands at once: every one answered, and within a chat replies come in order", async () => {
+    const chats = Array.from({ length: 200 }, () => nextChat++);
+    for (const chat of chats) {
+      telegram.sendText(chat, "/help", { from: { id: chat, first_name: "A" } });
+      telegram.sendText(chat, "/support", { from: { id: chat, first_name: "A" } });
+      telegram.sendText(chat, "/start", { from: { id: chat, first_name: "A" } });
+    }
+    for (const chat of chats) {
+      const replies = (await telegram.waitForMessages(3, { chatId: chat, timeoutMs: 30_000 })).map(
+        (m) => visible(m.text),
+      );
+      expect(replies[0]).toContain("What I can do");
+      expect(replies[1]).toContain("CompuCar support");
+      expect(replies[2]).toContain("Welcome to CompuCar");
+    }
+  });
+
+  it("5,000 hostile inputs: no crash, no SQL error, every reply accepted by Telegram's HTML rules", async () => {
+    const chat = nextChat++;
+    await site.createUser({ chatId: cipher.encrypt(chat), firstName: `<b>&"'` });
+    const random = (n: number) =>
+      Array.from({ length: n }, () =>
+        String.fromCodePoint(Math.floor(Math.random() * 0x2ffff) + 1),
+      ).join("");
+    const fixed = [
+      "/link",
+      "/link ",
+      "/verify",
+      "/verify 12",
+      "/files@CompuCarBot",
+      "/orders@CompuCarBot extra",
+      "/link A.B+tag@Example.COM",
+      "'; DROP TABLE users; --",
+      "<script>alert(1)</script>",
+      "&amp; & &#0; <b>",
+      "/start ../../etc/passwd",
+      "/start ' OR 1=1 --",
+      `/link ${"a".repeat(300)}@x.com`,
+      "x".repeat(10_000),
+      "\u0000\u200f\u202e",
+    ];
+    const inputs = Array.from(
+      { length: 5_000 },
+      (_, i) => fixed[i % fixed.length] ?? random(1 + (i % 50)),
+    );
+    for (let i = 0; i < inputs.length; i += 100) {
+      const chats = inputs.slice(i, i + 100).map((text, j) => {
+        const c = i % 1000 === 0 && j === 0 ? chat : 100_000 + ((i + j) % 300);
+        telegram.sendText(c, text, { from: { id: c, first_name: "Fuzz" } });
+        return c;
+      });
+      expect(chats).toHaveLength(Math.min(100, inputs.length - i));
+    }
+    await telegram.waitFor(
+      () => telegram.requests.filter((r) => r.method === "sendMessage").length >= 5_000,
+      60_000,
+    );
+    const refused = telegram.requests.filter((r) => r.status >= 400 && r.method === "sendMessage");
+    expect(refused).toEqual([]);
+    expect(await say(chat, "/start")).toContain("Welcome back");
+  });
+
+  it("a used or expired token or code is refused", async () => {
+    const userId = await site.createUser();
+    const [{ token }] = await db.sql<
+      [{ token: string }]
+    >`SELECT telegram.create_link_token(${userId}) AS token`;
+    await db.sql`UPDATE telegram.link_tokens SET expires_at = now() - interval '1 second' WHERE user_id = ${userId}`;
+    expect(await say(nextChat++, `/start ${token}`)).toContain("expired or was already used");
+    const chat = nextChat++;
+    await site.createUser({ email: "late@example.com" });
+    await say(chat, "/link late@example.com");
+    const code = await codeFromMail("late@example.com", 1);
+    await db.sql`UPDATE telegram.link_codes SET expires_at = now() - interval '1 second' WHERE email = 'late@example.com'`;
+    expect(await say(chat, `/verify ${code}`)).toContain("no code waiting");
+  });
+
+  it("the stored chat id is not the plaintext id, and the unique constraint still stops two accounts sharing a chat", async () => {
+    const chat = nextChat++;
+    const a = await site.createUser({ chatId: cipher.encrypt(chat) });
+    const b = await site.createUser();
+    const [row] = await db.sql`SELECT "telegramChatId" FROM users WHERE id = ${a}`;
+    expect(row?.telegramChatId).not.toContain(String(chat));
+    await expect(
+      db.sql`UPDATE users SET "telegramChatId" = ${cipher.encrypt(chat)} WHERE id = ${b}`,
+    ).rejects.toThrow(/users_telegramChatId_key/);
+  });
+});
