@@ -345,11 +345,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
       if (options.enabled === false) {
         logger.warn("notifier: TELEGRAM_CUSTOMER_BOT_ENABLED=false, sending nothing; events wait");
       }
-      subscriber.connect().then(
-        () => subscriber.listenTo("telegram_outbox"),
-        (error: unknown) =>
-          logger.error({ err: error }, "notifier: could not LISTEN; draining on the timer only"),
-      );
+      subscriber
+        .connect()
+        .then(() => subscriber.listenTo("telegram_outbox"))
+        .catch((error: unknown) => {
+          if (!stopped)
+            logger.error({ err: error }, "notifier: could not LISTEN; draining on the timer only");
+        });
       slowTimer = setInterval(kick, slowTimerMs);
       kick();
     },
