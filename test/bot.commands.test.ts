@@ -4,6 +4,7 @@ import { createBot, runBot } from "../src/bot/bot.ts";
 import { createLogger } from "../src/log.ts";
 import { createMailer } from "../src/mailer.ts";
 import { BotApiDouble } from "./support/bot-api-double.ts";
+import { say as sayTo, visible } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher } from "./support/notifier-harness.ts";
 import { startSmtpSink } from "./support/smtp-sink.ts";
@@ -41,29 +42,9 @@ afterAll(async () => {
   await db.drop();
 });
 
-const visible = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&");
-
 /** Sends `text` as the customer and returns the bot's next reply. */
-async function say(
-  chat: number,
-  text: string,
-  language = "en",
-  chatType?: "group",
-): Promise<string> {
-  const before = telegram.sent(chat).length;
-  telegram.sendText(chat, text, {
-    from: { id: chat, first_name: "Karim", username: "karim", language_code: language },
-    chatType,
-  });
-  const replies = await telegram.waitForMessages(before + 1, { chatId: chat });
-  return visible(replies[before]?.text ?? "");
-}
+const say = (chat: number, text: string, language = "en", chatType?: "group") =>
+  sayTo(telegram, chat, text, language, chatType);
 
 async function codeFromMail(to: string, count: number): Promise<string> {
   const start = Date.now();

@@ -4,6 +4,7 @@ import { createBot, runBot } from "../src/bot/bot.ts";
 import { MESSAGES } from "../src/bot/messages.ts";
 import { createLogger } from "../src/log.ts";
 import { BotApiDouble } from "./support/bot-api-double.ts";
+import { say as sayTo, visible } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher } from "./support/notifier-harness.ts";
 import { website } from "./support/website.ts";
@@ -34,20 +35,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-const visible = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&");
-
-async function say(chat: number, text: string, language: string): Promise<string> {
-  const before = telegram.sent(chat).length;
-  telegram.sendText(chat, text, { from: { id: chat, first_name: "K", language_code: language } });
-  const replies = await telegram.waitForMessages(before + 1, { chatId: chat });
-  return visible(replies[before]?.text ?? "");
-}
+const say = (chat: number, text: string, language: string) => sayTo(telegram, chat, text, language);
 
 /** The first line of a message, as a customer recognises it. */
 const head = (text: string) => visible(text).split("\n")[0] ?? "";

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Notifier } from "../src/notifier/notifier.ts";
 import { BotApiDouble } from "./support/bot-api-double.ts";
+import { visible } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher, startNotifier } from "./support/notifier-harness.ts";
 import { website } from "./support/website.ts";
@@ -52,14 +53,6 @@ async function until<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promis
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
-const visible = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&");
 
 describe("the website's writes reach the customer's chat, as the guide shows", () => {
   it("upload, status with estimate, modified file, comment, payment, order steps — in English", async () => {
@@ -165,10 +158,14 @@ describe("the website's writes reach the customer's chat, as the guide shows", (
     const mutedOrder = await site.placeOrder(muted.userId);
     await site.setOrderStatus(mutedOrder, "CONFIRMED");
     await telegram.waitForMessages(1, { chatId: muted.chat });
-    const rows = await db.sql`
-      SELECT user_id, kind, status, last_error FROM telegram.outbox
-       WHERE user_id IN (${unlinked}, ${muted.userId}, ${blocked.userId}) ORDER BY id`;
-    expect(rows.map((r) => [r.user_id, r.kind, r.status, r.last_error])).toEqual([
+    // The message is out; its row is marked sent right after Telegram's answer.
+    const rows = await until(async () => {
+      const found = await db.sql`
+        SELECT user_id, kind, status, last_error FROM telegram.outbox
+         WHERE user_id IN (${unlinked}, ${muted.userId}, ${blocked.userId}) ORDER BY id`;
+      return found.every((r) => r.status !== "pending") && found.length === 4 ? found : undefined;
+    });
+    expect(rows?.map((r) => [r.user_id, r.kind, r.status, r.last_error])).toEqual([
       [unlinked, "file_uploaded", "skipped", "not linked"],
       [muted.userId, "file_uploaded", "skipped", "muted"],
       [blocked.userId, "file_uploaded", "skipped", "blocked"],
