@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { selfTest } from "../src/ops/self-test.ts";
 import { BotApiDouble } from "./support/bot-api-double.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { website } from "./support/website.ts";
@@ -99,5 +100,80 @@ describe("scripts/setup-customer-bot-webhook.ts", () => {
     expect(out).toContain(
       "TELEGRAM_CUSTOMER_BOT_TOKEN was refused by Telegram (401): copy it again from @BotFather",
     );
+  });
+});
+
+describe("scripts/test-customer-bot.ts (self-test)", () => {
+  const envFor = (url: string, extra: Record<string, string> = {}) => ({
+    DATABASE_URL: url,
+    TELEGRAM_CUSTOMER_BOT_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.url,
+    TELEGRAM_CHAT_ID_KEY: randomBytes(32).toString("base64"),
+    LINK_VERIFICATION: "none",
+    ...extra,
+  });
+  const check = async (env: Record<string, string>) => {
+    const lines: string[] = [];
+    const code = await selfTest(env, (line) => lines.push(line));
+    return { code, text: lines.join("\n") };
+  };
+
+  it("all green on a migrated database: one ✅ line per check, exit 0 (also as a process)", async () => {
+    const { code, text } = await check(envFor(db.url));
+    expect(text).toContain("✅ token accepted by Telegram: @CompuCarBot");
+    expect(text).toContain("✅ migrations applied");
+    expect(text).toContain("✅ 8 triggers present and enabled");
+    expect(text).toMatch(/✅ backlog: \d+ waiting/);
+    expect(code).toBe(0);
+    expect((await script(["scripts/test-customer-bot.ts"])).code).toBe(0);
+  });
+
+  it("each problem gets its ❌ line with the fix, and exit 1", async () => {
+    const empty = await createTestDatabase({ empty: true });
+    try {
+      const pending = await check(envFor(empty.url));
+      expect(pending.text).toContain("migration(s) not applied");
+      expect(pending.text).toContain("run npm run migrate");
+      expect(pending.code).toBe(1);
+    } finally {
+      await empty.drop();
+    }
+
+    await db.sql`ALTER TABLE tuning_files DISABLE TRIGGER telegram_record_file_change`;
+    const disabled = await check(envFor(db.url));
+    await db.sql`ALTER TABLE tuning_files ENABLE TRIGGER telegram_record_file_change`;
+    expect(disabled.text).toContain("❌ triggers disabled: telegram_record_file_change");
+
+    await db.sql`INSERT INTO telegram.events (recorded_at, source, user_id, subject_id) VALUES (now() - interval '1 hour', 'file_insert', 'u', 'f')`;
+    const stale = await check(envFor(db.url));
+    await db.sql`DELETE FROM telegram.events`;
+    expect(stale.text).toContain("is the notifier running?");
+
+    await db.sql`UPDATE users SET "telegramChatId" = '4242' WHERE id = (SELECT id FROM users LIMIT 1)`;
+    expect((await check(envFor(db.url))).text).toContain(
+      "stored in plaintext: run npx tsx scripts/encrypt-chat-ids.ts",
+    );
+
+    const api = await fetch(`${telegram.url}/bot${telegram.token}/setWebhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ url: "https://old.example.com/hook" }),
+    });
+    expect(api.status).toBe(200);
+    const polling = await check(envFor(db.url));
+    await fetch(`${telegram.url}/bot${telegram.token}/deleteWebhook`, { method: "POST" });
+    expect(polling.text).toContain(
+      "but TELEGRAM_MODE=polling: delete it with npx tsx scripts/setup-customer-bot-webhook.ts --delete",
+    );
+    expect(polling.code).toBe(1);
+
+    telegram.failNext(1, { kind: "unauthorized" }, { method: "getMe" });
+    expect((await check(envFor(db.url))).text).toContain(
+      "❌ TELEGRAM_CUSTOMER_BOT_TOKEN was refused by Telegram (401)",
+    );
+
+    const broken = await check(envFor(db.url, { TELEGRAM_MODE: "sometimes" }));
+    expect(broken.text).toContain("TELEGRAM_MODE");
+    expect(broken.code).toBe(1);
   });
 });
