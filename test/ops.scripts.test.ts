@@ -177,3 +177,36 @@ describe("scripts/test-customer-bot.ts (self-test)", () => {
     expect(broken.code).toBe(1);
   });
 });
+
+describe("scripts/stats.ts", () => {
+  it("prints the numbers a shop owner asks for, from the database", async () => {
+    const stats = await createTestDatabase();
+    try {
+      const site = website(stats.sql);
+      const linked = await site.createUser({ chatId: "tg1:abc" });
+      await site.createUser({ chatId: "12345" });
+      await stats.sql`
+        INSERT INTO telegram.outbox (user_id, kind, subject_id, status)
+        VALUES (${linked}, 'file_status', 'f1', 'sent'), (${linked}, 'file_status', 'f2', 'sent'),
+               (${linked}, 'file_status', 'f3', 'sent'), (${linked}, 'order_status', 'o1', 'failed'),
+               (${linked}, 'file_uploaded', 'f4', 'pending')`;
+      await stats.sql`INSERT INTO telegram.command_usage (day, command, uses) VALUES (current_date, 'files', 7), (current_date, 'start', 3)`;
+      await stats.sql`INSERT INTO telegram.chat_activity (day, chat_fingerprint, linked, updates) VALUES (current_date, 'x', true, 10)`;
+      const { code, out } = await script(["scripts/stats.ts"], { DATABASE_URL: stats.url });
+      expect(code).toBe(0);
+      expect(out).toContain(
+        "Linked customers: 2 (2 in the last 7 days, 2 in 30; 0 blocked the bot; 1 plaintext chat ids)",
+      );
+      expect(out).toContain("Delivery, last 24 h: 75 % success (3 sent, 1 failed, 0 skipped)");
+      expect(out).toContain("Backlog: 1 waiting");
+      expect(out).toContain("Most used commands (30 days): files 7, start 3");
+      expect(out).toMatch(/Active chats \(7 days\): \d{4}-\d\d-\d\d 1 \(1 linked\)/);
+      const json = JSON.parse(
+        (await script(["scripts/stats.ts", "--json"], { DATABASE_URL: stats.url })).out,
+      );
+      expect(json.delivery.last24h.successRatePct).toBe(75);
+    } finally {
+      await stats.drop();
+    }
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * Linked customers, delivery success rate, backlog, most used commands, engagement.
+ *   npx tsx scripts/stats.ts [--json]
+ */
+import postgres from "postgres";
+import { ConfigError, loadDatabaseConfig } from "../src/config.ts";
+import { collectStats, formatStats } from "../src/ops/stats.ts";
+
+try {
+  const { databaseUrl } = loadDatabaseConfig();
+  if (!databaseUrl) throw new Error("DATABASE_URL is not set: point it at the website's database");
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const stats = await collectStats(sql);
+    console.log(
+      process.argv.includes("--json") ? JSON.stringify(stats, null, 2) : formatStats(stats),
+    );
+  } finally {
+    await sql.end();
+  }
+} catch (error) {
+  console.error(
+    error instanceof ConfigError
+      ? error.message
+      : `error: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+}

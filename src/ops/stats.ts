@@ -1,0 +1,73 @@
+import type postgres from "postgres";
+
+/** What scripts/stats.ts prints. */
+export interface Stats {
+  linked: {
+    total: number;
+    last7Days: number;
+    last30Days: number;
+    plaintext: number;
+    blocked: number;
+  };
+  delivery: { last24h: Rate; last7Days: Rate };
+  backlog: { waiting: number; oldestSeconds: number };
+  commands: Array<{ command: string; uses: number }>;
+  engagement: Array<{ day: string; activeChats: number; linkedChats: number; updates: number }>;
+}
+interface Rate {
+  sent: number;
+  failed: number;
+  skipped: number;
+  successRatePct: number | null;
+}
+
+/** Reads the numbers from the DBA views and tables. */
+export async function collectStats(sql: postgres.Sql): Promise<Stats> {
+  const [linked] = await sql<[Stats["linked"]]>`
+    SELECT count(*)::int AS total,
+           count(*) FILTER (WHERE linked_at > now() - interval '7 days')::int AS "last7Days",
+           count(*) FILTER (WHERE linked_at > now() - interval '30 days')::int AS "last30Days",
+           count(*) FILTER (WHERE chat_id_plaintext)::int AS plaintext,
+           count(*) FILTER (WHERE blocked_at IS NOT NULL)::int AS blocked
+      FROM telegram.linked_customers`;
+  const rate = async (interval: string): Promise<Rate> => {
+    const [r] = await sql<[Rate]>`
+      SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent,
+             count(*) FILTER (WHERE status = 'failed')::int AS failed,
+             count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
+             round(100.0 * count(*) FILTER (WHERE status = 'sent')
+                   / nullif(count(*) FILTER (WHERE status IN ('sent', 'failed')), 0), 2)::float8 AS "successRatePct"
+        FROM telegram.outbox WHERE created_at > now() - ${interval}::interval`;
+    return r as Rate;
+  };
+  const [backlog] = await sql<[Stats["backlog"]]>`
+    SELECT (SELECT count(*) FROM telegram.events)::int + (SELECT count(*) FROM telegram.outbox WHERE status = 'pending')::int AS waiting,
+           coalesce(extract(epoch FROM now() - least((SELECT min(recorded_at) FROM telegram.events),
+                    (SELECT min(created_at) FROM telegram.outbox WHERE status = 'pending'))), 0)::float8 AS "oldestSeconds"`;
+  const commands = await sql<Stats["commands"]>`
+    SELECT command, sum(uses)::int AS uses FROM telegram.command_stats
+     WHERE day > current_date - 30 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`;
+  const engagement = await sql<Stats["engagement"]>`
+    SELECT day::text AS day, active_chats::int AS "activeChats", active_linked_chats::int AS "linkedChats", updates::int AS updates
+      FROM telegram.engagement WHERE day > current_date - 7 ORDER BY day DESC`;
+  return {
+    linked: linked as Stats["linked"],
+    delivery: { last24h: await rate("24 hours"), last7Days: await rate("7 days") },
+    backlog: backlog as Stats["backlog"],
+    commands: [...commands],
+    engagement: [...engagement],
+  };
+}
+
+/** The stats as a person reads them in a terminal. */
+export function formatStats(s: Stats): string {
+  const pct = (r: Rate) => (r.successRatePct === null ? "n/a" : `${r.successRatePct} %`);
+  return [
+    `Linked customers: ${s.linked.total} (${s.linked.last7Days} in the last 7 days, ${s.linked.last30Days} in 30; ${s.linked.blocked} blocked the bot; ${s.linked.plaintext} plaintext chat ids)`,
+    `Delivery, last 24 h: ${pct(s.delivery.last24h)} success (${s.delivery.last24h.sent} sent, ${s.delivery.last24h.failed} failed, ${s.delivery.last24h.skipped} skipped)`,
+    `Delivery, last 7 days: ${pct(s.delivery.last7Days)} success (${s.delivery.last7Days.sent} sent, ${s.delivery.last7Days.failed} failed, ${s.delivery.last7Days.skipped} skipped)`,
+    `Backlog: ${s.backlog.waiting} waiting${s.backlog.waiting > 0 ? `, oldest ${Math.round(s.backlog.oldestSeconds)} s` : ""}`,
+    `Most used commands (30 days): ${s.commands.length === 0 ? "none yet" : s.commands.map((c) => `${c.command} ${c.uses}`).join(", ")}`,
+    `Active chats (7 days): ${s.engagement.length === 0 ? "none yet" : s.engagement.map((e) => `${e.day} ${e.activeChats} (${e.linkedChats} linked)`).join(", ")}`,
+  ].join("\n");
+}
