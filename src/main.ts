@@ -11,6 +11,23 @@ import { openDatabase } from "./db/database.ts";
 import { runMigrations } from "./db/migrations.ts";
 import { createLogger } from "./log.ts";
 
+// postgres.js 3.4.9 (the latest) can throw from a timer when a connection closes while a
+// write is queued (connection.js nextWrite: socket is null). The connection is gone and
+// the client reconnects on the next query, so a database restart must not kill the
+// service over it; anything else still crashes as Node would.
+process.on("uncaughtException", (error) => {
+  if (
+    error instanceof TypeError &&
+    error.message === "Cannot read properties of null (reading 'write')" &&
+    error.stack?.includes("postgres/src/connection.js")
+  ) {
+    console.error("warning: a database connection closed while writing to it; it will reconnect");
+    return;
+  }
+  console.error(error);
+  process.exit(1);
+});
+
 const USAGE = `usage: tsx src/main.ts <command>
   start [--only bot|notifier]   run the service (bot, notifier, HTTP)
   migrate                       apply the committed migrations to DATABASE_URL`;
