@@ -1,5 +1,5 @@
---! Previous: sha1:926227458a948eddd3515aa48c0946512cd651a1
---! Hash: sha1:5bec5d7259a1e71c14ead7fd690a17b15eda0fff
+--! Previous: sha1:4593c200ea039463b721307e5144884c574990c9
+--! Hash: sha1:99fbaab47b7c18bd73bbf1cf4fc6e697ce273b0a
 --! Message: webhook-updates
 
 -- Webhook deliveries already handled, so a replayed update (Telegram retries when an
