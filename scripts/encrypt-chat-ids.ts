@@ -6,10 +6,11 @@
  */
 import postgres from "postgres";
 import { ChatIdCipher } from "../src/chat-id.ts";
-import { ConfigError, loadDatabaseConfig } from "../src/config.ts";
+import { loadDatabaseConfig } from "../src/config.ts";
 import { encryptPlaintextChatIds } from "../src/db/encrypt-chat-ids.ts";
+import { runCli } from "../src/ops/cli.ts";
 
-try {
+await runCli(async () => {
   const { databaseUrl } = loadDatabaseConfig();
   if (!databaseUrl) throw new Error("DATABASE_URL is not set: point it at the website's database");
   const key = process.env.TELEGRAM_CHAT_ID_KEY;
@@ -26,11 +27,4 @@ try {
   } finally {
     await sql.end();
   }
-} catch (error) {
-  console.error(
-    error instanceof ConfigError
-      ? error.message
-      : `error: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(1);
-}
+});

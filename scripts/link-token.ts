@@ -5,40 +5,27 @@
  */
 import { Api } from "grammy";
 import postgres from "postgres";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { loadConfig } from "../src/config.ts";
+import { runCli } from "../src/ops/cli.ts";
 import { makeLinkInvite } from "../src/ops/link-token.ts";
 import { explainTelegramError } from "../src/ops/webhook.ts";
 
-const email = process.argv[2];
-if (!email) {
-  console.error("usage: npx tsx scripts/link-token.ts <customer email>");
-  process.exit(1);
-}
-try {
-  const config = loadConfig(process.env, { demo: false });
+await runCli(async () => {
+  const email = process.argv[2];
+  if (!email) throw new Error("usage: npx tsx scripts/link-token.ts <customer email>");
+  const config = loadConfig();
   if (!config.databaseUrl)
     throw new Error("DATABASE_URL is not set: point it at the website's database");
   const sql = postgres(config.databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const invite = await makeLinkInvite(
-      sql,
-      new Api(config.telegram.token, { apiRoot: config.telegram.apiRoot }),
-      email,
-    ).catch((error: unknown) => {
-      throw error instanceof Error && error.message === "no account with that email"
-        ? error
-        : new Error(explainTelegramError(error));
+    const api = new Api(config.telegram.token, { apiRoot: config.telegram.apiRoot });
+    const invite = await makeLinkInvite(sql, api, email).catch((error: unknown) => {
+      if (error instanceof Error && error.message === "no account with that email") throw error;
+      throw new Error(explainTelegramError(error));
     });
     console.log(invite.url);
     console.log(`single use, valid until ${invite.expiresAt.toISOString()}`);
   } finally {
     await sql.end();
   }
-} catch (error) {
-  console.error(
-    error instanceof ConfigError
-      ? error.message
-      : `error: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(1);
-}
+});

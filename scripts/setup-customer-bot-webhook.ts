@@ -4,12 +4,13 @@
  *   npx tsx scripts/setup-customer-bot-webhook.ts [--delete]
  */
 import { Api } from "grammy";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { loadConfig } from "../src/config.ts";
+import { runCli } from "../src/ops/cli.ts";
 import { deleteWebhook, explainTelegramError, setupWebhook } from "../src/ops/webhook.ts";
 
-try {
+await runCli(async () => {
   const remove = process.argv.includes("--delete");
-  const config = loadConfig(process.env, { demo: false });
+  const config = loadConfig();
   const api = new Api(config.telegram.token, { apiRoot: config.telegram.apiRoot });
   const { webhookUrl, webhookSecret } = config.telegram;
   if (!remove && (!webhookUrl || !webhookSecret)) {
@@ -28,11 +29,4 @@ try {
   console.log(`pending updates: ${info.pending_update_count}`);
   if (info.allowed_updates) console.log(`allowed updates: ${info.allowed_updates.join(", ")}`);
   if (info.last_error_message) console.log(`⚠️ last error: ${info.last_error_message}`);
-} catch (error) {
-  console.error(
-    error instanceof ConfigError
-      ? error.message
-      : `❌ ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(1);
-}
+});

@@ -3,10 +3,11 @@
  *   npx tsx scripts/stats.ts [--json]
  */
 import postgres from "postgres";
-import { ConfigError, loadDatabaseConfig } from "../src/config.ts";
+import { loadDatabaseConfig } from "../src/config.ts";
+import { runCli } from "../src/ops/cli.ts";
 import { collectStats, formatStats } from "../src/ops/stats.ts";
 
-try {
+await runCli(async () => {
   const { databaseUrl } = loadDatabaseConfig();
   if (!databaseUrl) throw new Error("DATABASE_URL is not set: point it at the website's database");
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
@@ -18,11 +19,4 @@ try {
   } finally {
     await sql.end();
   }
-} catch (error) {
-  console.error(
-    error instanceof ConfigError
-      ? error.message
-      : `error: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(1);
-}
+});

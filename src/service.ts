@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import { hostname } from "node:os";
 import type { Update } from "grammy/types";
 import postgres from "postgres";
-import { createBot, runBot, setCommands } from "./bot/bot.ts";
+import { COMMANDS, createBot, runBot, setCommands } from "./bot/bot.ts";
 import { type Config, describeConfig, loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { checkMigrations, runMigrations } from "./db/migrations.ts";
@@ -294,18 +294,8 @@ function countUpdates(bot: CustomerBot, metrics: Metrics): void {
     const text = update.message?.text;
     if (text?.startsWith("/")) {
       const command = /^\/([a-z_]{1,32})(?:@\w+)?(?:\s|$)/i.exec(text)?.[1]?.toLowerCase();
-      const known = [
-        "start",
-        "link",
-        "verify",
-        "unlink",
-        "files",
-        "orders",
-        "settings",
-        "support",
-        "help",
-      ];
-      metrics.commands.inc({ command: command && known.includes(command) ? command : "other" });
+      const known = (COMMANDS as readonly string[]).includes(command ?? "");
+      metrics.commands.inc({ command: known && command ? command : "other" });
     }
     return handle(update, webhookReplyEnvelope);
   };

@@ -40,7 +40,8 @@ interface BotState {
 }
 type BotContext = Context & { state: BotState };
 
-const COMMANDS = [
+/** The commands the bot answers. */
+export const COMMANDS = [
   "start",
   "link",
   "verify",
