@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Logger, migrate } from "graphile-migrate";
+import { clearAllPools } from "graphile-migrate/dist/pg.js";
 import postgres from "postgres";
 
 /** The project's top-level folder (where `.gmrc`, `migrations/` and `sql/` live). */
@@ -24,8 +25,10 @@ export async function runMigrations(url: string, log: MigrationLog = () => {}): 
   const logger = new Logger(() => (level, message) => log(level, message));
   await migrate({ connectionString: url, migrationsFolder, logger });
   // graphile-migrate keeps its pool 200 ms after use, and exits the process if one of its
-  // connections dies meanwhile (e.g. the embedded server stopping): let the pool go first.
-  await new Promise((resolve) => setTimeout(resolve, 250));
+  // connections dies meanwhile (the embedded server stopping, a test dropping the
+  // database): close the pool now rather than racing that timer.
+  clearAllPools();
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Loads `sql/website-schema.sql` (the website's tables, without Telegram columns). */
