@@ -27,13 +27,13 @@ async function settle(): Promise<void> {
 }
 
 let busyNotifier: postgres.ReservedSql | undefined;
-/** A notifier is busy while it holds the advisory lock (1952803941, 1); idle otherwise. */
+/** A notifier is busy while it holds its busy locks (telegram.notifier_set_busy); idle otherwise. */
 async function setNotifierBusy(busy: boolean) {
   if (busy && !busyNotifier) {
     busyNotifier = await db.sql.reserve();
-    await busyNotifier`SELECT pg_advisory_lock(1952803941, 1)`;
+    await busyNotifier`SELECT telegram.notifier_set_busy(true)`;
   } else if (!busy && busyNotifier) {
-    await busyNotifier`SELECT pg_advisory_unlock(1952803941, 1)`;
+    await busyNotifier`SELECT telegram.notifier_set_busy(false)`;
     busyNotifier.release();
     busyNotifier = undefined;
   }

@@ -101,7 +101,7 @@ export async function benchWebsiteWrites(options: {
       SELECT 'file-' || g, 'user-' || (1 + g % 1000), 'stage1_golf_tdi.bin', 'key-' || g, 524288, 'bin', 'PENDING', now()
         FROM generate_series(1, 10000) g`;
     const busyNotifier = postgres(benchUrl, { max: 1 });
-    if (!options.idle) await busyNotifier`SELECT pg_advisory_lock(1952803941, 1)`;
+    if (!options.idle) await busyNotifier`SELECT telegram.notifier_set_busy(true)`;
     await db.unsafe(REFERENCE_TRIGGER);
     await db`VACUUM ANALYZE`;
     const results: WebsiteWritesResult[] = [];

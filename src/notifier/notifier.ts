@@ -65,9 +65,6 @@ const createSubscriber = (
   }
 ).default;
 
-/** The doorbell's busy lock: held while draining, so the triggers do not NOTIFY. */
-const BUSY_LOCK = [1952803941, 1] as const;
-
 /**
  * Turns outbox rows into Telegram messages. Woken by NOTIFY, and also on start, after
  * every reconnect and on a slow timer, so delivery never depends on a NOTIFY arriving.
@@ -140,9 +137,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
           await client.connect();
           busyClient = client;
         }
-        await busyClient.query("SELECT pg_advisory_lock($1, $2)", [...BUSY_LOCK]);
+        await busyClient.query("SELECT telegram.notifier_set_busy(true)");
       } else if (busyClient) {
-        await busyClient.query("SELECT pg_advisory_unlock($1, $2)", [...BUSY_LOCK]);
+        await busyClient.query("SELECT telegram.notifier_set_busy(false)");
       }
       busy = value;
     } catch {
