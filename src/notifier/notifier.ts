@@ -11,8 +11,11 @@ import {
   claimDue,
   markBlocked,
   markFailed,
-  markSent,
+  markSentMany,
+  markSkipped,
+  release,
   retryLater,
+  skipReason,
 } from "./outbox.ts";
 import { renderNotification } from "./render.ts";
 
@@ -35,8 +38,12 @@ export interface NotifierOptions {
   websiteUrl: string;
   /** Messages per second across all chats; 0 = no cap. */
   maxPerSecond: number;
-  /** Sends in flight at once. Defaults to 8. */
+  /** Sends in flight at once (each to a different customer). Defaults to 8. */
   concurrency?: number;
+  /** Rows leased per claim. Defaults to 500. */
+  batchSize?: number;
+  /** Messages of one customer leased per claim, sent one after the other. Defaults to 10. */
+  perCustomer?: number;
   /** false: claim and send nothing; events wait. Defaults to true. */
   enabled?: boolean;
   workerId?: string;
@@ -72,6 +79,8 @@ const createSubscriber = (
 export function createNotifier(options: NotifierOptions): Notifier {
   const { sql, logger } = options;
   const concurrency = options.concurrency ?? 8;
+  const batchSize = options.batchSize ?? 500;
+  const perCustomer = options.perCustomer ?? 10;
   const leaseSeconds = options.leaseSeconds ?? 30;
   const slowTimerMs = options.slowTimerMs ?? 1_000;
   const maxAgeMs = options.maxAgeMs ?? 24 * 3600 * 1000;
@@ -190,13 +199,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
         }
         const { rows, skipped } = await claimDue(sql, {
           workerId,
-          limit: concurrency * 4,
+          limit: batchSize,
+          perCustomer,
           leaseSeconds,
         });
         for (const s of skipped) emit({ type: "skipped", kind: s.kind, reason: s.reason });
         lastDrainAt = new Date();
         if (rows.length === 0 && skipped.length === 0) break;
-        await runAll(rows, concurrency, (row) => deliver(row));
+        await deliverBatch(rows);
         if (stopped || fatal) return;
       }
     } finally {
@@ -215,17 +225,74 @@ export function createNotifier(options: NotifierOptions): Notifier {
     timers.add(timer);
   }
 
-  async function deliver(row: ClaimedRow): Promise<void> {
+  /**
+   * Sends a claimed batch: each customer's rows one after the other, in order, up to
+   * `concurrency` customers at once. When a row is not settled (retry later), the
+   * customer's later rows are given back so they never overtake it. Rows Telegram
+   * accepted are marked sent together, in one UPDATE per chunk.
+   */
+  async function deliverBatch(rows: ClaimedRow[]): Promise<void> {
+    const chains = new Map<string, ClaimedRow[]>();
+    for (const row of rows) {
+      const chain = chains.get(row.user_id);
+      if (chain) chain.push(row);
+      else chains.set(row.user_id, [row]);
+    }
+    const sent: Array<{ id: string; messageId: number; at: Date }> = [];
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = () => {
+      const chunk = sent.splice(0, sent.length);
+      flushing = flushing
+        .then(() => markSentMany(sql, chunk))
+        .catch((error: unknown) => {
+          // The leases expire and these rows are sent again: at least once, never lost.
+          logger.error(
+            { err: error, rows: chunk.length },
+            "notifier: could not record sent messages; they will be sent again",
+          );
+        });
+      return flushing;
+    };
+    await runAll([...chains.values()], concurrency, async (chain) => {
+      for (let i = 0; i < chain.length; i++) {
+        const row = chain[i] as ClaimedRow;
+        if (stopped || fatal || !(await deliver(row, sent))) {
+          await release(
+            sql,
+            chain.slice(i + (stopped || fatal ? 0 : 1)).map((r) => r.id),
+          );
+          return;
+        }
+        if (sent.length >= 100) void flush();
+      }
+    });
+    await flush();
+  }
+
+  /**
+   * Sends one row; accepted rows are pushed on `sent`. Returns false when the customer's
+   * later rows must not follow now (this one will be retried, or the chat is blocked).
+   */
+  async function deliver(
+    row: ClaimedRow,
+    sent: Array<{ id: string; messageId: number; at: Date }>,
+  ): Promise<boolean> {
+    const skip = skipReason(row);
+    if (skip) {
+      await markSkipped(sql, row.id, skip);
+      emit({ type: "skipped", kind: row.kind, reason: skip });
+      return true;
+    }
     let chatId: string;
     try {
       chatId = options.chatIds.decrypt(row.chat ?? "");
     } catch (error) {
       await markFailed(sql, row.id, error instanceof Error ? error.message : "unreadable chat id");
       emit({ type: "failed", kind: row.kind, reason: "chat id unreadable" });
-      return;
+      return true;
     }
     const locale = pickLocale(row.language_override, row.language);
-    const message = renderNotification(
+    const rendered = renderNotification(
       {
         id: row.id,
         kind: row.kind,
@@ -252,13 +319,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
       "📱 Sending Telegram notification to customer...",
     );
     try {
-      const sent = await api.sendMessage(chatId, message.text, {
+      const message = await api.sendMessage(chatId, rendered.text, {
         parse_mode: "HTML",
         link_preview_options: { is_disabled: true },
         disable_notification: quiet,
-        reply_markup: { inline_keyboard: [[{ text: message.buttonText, url: message.url }]] },
+        reply_markup: { inline_keyboard: [[{ text: rendered.buttonText, url: rendered.url }]] },
       });
-      await markSent(sql, row.id, sent.message_id);
+      sent.push({ id: row.id, messageId: message.message_id, at: new Date() });
       emit({
         type: "sent",
         kind: row.kind,
@@ -268,12 +335,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
         { outboxId: row.id, kind: row.kind },
         `✅ Telegram notification sent to ${row.first_name ?? ""} ${row.last_name ?? ""}`.trimEnd(),
       );
+      return true;
     } catch (error) {
-      await settleFailure(row, error);
+      return settleFailure(row, error);
     }
   }
 
-  async function settleFailure(row: ClaimedRow, error: unknown): Promise<void> {
+  async function settleFailure(row: ClaimedRow, error: unknown): Promise<boolean> {
     if (error instanceof GrammyError) {
       const description = error.description;
       if (error.error_code === 429) {
@@ -285,14 +353,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
           { retryAfter: seconds },
           "notifier: Telegram asks to slow down; pausing all sends",
         );
-        return;
+        return false;
       }
       if (error.error_code === 401 || error.error_code === 404) {
         fatal =
           "Telegram refused TELEGRAM_CUSTOMER_BOT_TOKEN (401 Unauthorized): copy it again from @BotFather";
         await retryLater(sql, row.id, description, 0);
         logger.fatal(fatal);
-        return;
+        return false;
       }
       if (error.error_code === 403) {
         await markFailed(sql, row.id, description);
@@ -302,7 +370,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
           { outboxId: row.id },
           "notifier: the customer blocked the bot; no more messages to them",
         );
-        return;
+        // Their later rows go back, to be skipped as blocked by the next claim.
+        return false;
       }
       if (error.error_code === 400) {
         await markFailed(sql, row.id, description);
@@ -312,7 +381,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
           reason: /chat not found/i.test(description) ? "chat not found" : "bad request",
         });
         logger.warn({ outboxId: row.id, description }, "notifier: Telegram refused the message");
-        return;
+        return true;
       }
     }
     const reason =
@@ -324,7 +393,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if (Date.now() - new Date(row.created_at).getTime() > maxAgeMs) {
       await markFailed(sql, row.id, `gave up after ${row.attempts} attempts: ${reason}`);
       emit({ type: "failed", kind: row.kind, reason: "too old" });
-      return;
+      return true;
     }
     const delay =
       Math.min(60_000, 500 * 2 ** Math.min(row.attempts, 7)) * (0.75 + Math.random() / 2);
@@ -334,6 +403,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       kind: row.kind,
       reason: error instanceof GrammyError ? String(error.error_code) : "network",
     });
+    return false;
   }
 
   let slowTimer: NodeJS.Timeout | undefined;

@@ -31,20 +31,44 @@ export interface ClaimedRow {
   blocked_at: Date | null;
 }
 
+/** Why an event is not sent: set in `last_error` of a skipped row. */
+export type SkipReason = "user deleted" | "not linked" | "blocked" | "muted";
+
+/** What a claim found: leased rows, and events settled as skipped on the way. */
+export interface Claim {
+  rows: ClaimedRow[];
+  skipped: Array<{ kind: string; reason: string }>;
+}
+
 /**
- * In one transaction, under the claim lock: moves new events into the outbox, then
- * leases up to `limit` due rows, at most one per customer and only a customer's oldest
- * pending row, so a customer's messages never overtake each other, even across
- * notifier processes. A lease that is not settled expires and the row is claimed again.
+ * In one transaction, under the claim lock: moves new events into the outbox (settling
+ * at once those nobody is told about: unlinked, muted, blocked, deleted customers), then
+ * leases up to `limit` due rows, oldest first: for each customer the first
+ * `perCustomer` pending rows, and only while every earlier pending row of that customer
+ * is free and due. So a customer's messages never overtake each other, even across
+ * notifier processes, and one claim serves many messages. A lease that is not settled
+ * expires and the rows are claimed again.
  */
 export async function claimDue(
   sql: postgres.Sql,
-  options: { workerId: string; limit: number; leaseSeconds: number; scan?: number },
-): Promise<{ rows: ClaimedRow[]; skipped: Array<{ kind: string; reason: string }> }> {
+  options: {
+    workerId: string;
+    limit: number;
+    leaseSeconds: number;
+    /** Rows of one customer in one claim. Defaults to 10. */
+    perCustomer?: number;
+    /** Pending rows looked at, oldest first. Defaults to 4 × limit, at least 2,000. */
+    scan?: number;
+  },
+): Promise<Claim> {
+  const scan = options.scan ?? Math.max(2_000, 4 * options.limit);
   return sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${CLAIM_LOCK[0]}, ${CLAIM_LOCK[1]})`;
+    const [{ last }] = await tx<[{ last: string }]>`
+      SELECT coalesce(max(id), 0)::text AS last FROM telegram.outbox`;
     await tx`SELECT telegram.ingest_events()`;
-    // Events nobody is told about are settled in bulk, before any per-customer picking.
+    // Rows just ingested that nobody is told about are settled in bulk, once; the few
+    // whose customer changes between ingest and send are caught when claimed.
     const skipped = await tx<Array<{ kind: string; reason: string }>>`
       UPDATE telegram.outbox o
          SET status = 'skipped',
@@ -56,10 +80,10 @@ export async function claimDue(
                      p.blocked_at, p.muted_kinds,
                      CASE WHEN b.kind IN ('file_paid', 'payment_received') THEN 'payments'
                           WHEN b.kind LIKE 'order%' THEN 'orders' ELSE 'files' END AS category
-                FROM (SELECT id, user_id, kind FROM telegram.outbox WHERE status = 'pending'
-                       ORDER BY id LIMIT ${options.scan ?? 5000}) b
+                FROM telegram.outbox b
                 LEFT JOIN public.users u ON u.id = b.user_id
-                LEFT JOIN telegram.chat_prefs p ON p.user_id = b.user_id) h
+                LEFT JOIN telegram.chat_prefs p ON p.user_id = b.user_id
+               WHERE b.id > ${last}::bigint AND b.status = 'pending') h
        WHERE o.id = h.id
          AND (h.user_exists IS NULL OR h.chat IS NULL OR h.blocked_at IS NOT NULL
               OR h.category = ANY (coalesce(h.muted_kinds, '{}')))
@@ -71,22 +95,21 @@ export async function claimDue(
           FROM telegram.outbox
          WHERE status = 'pending'
          ORDER BY id
-         LIMIT ${options.scan ?? 5000}
-      ), firsts AS (
-        SELECT id FROM (
-          SELECT id, pickable, row_number() OVER (PARTITION BY user_id ORDER BY id) AS n FROM head
-        ) h
-         WHERE n = 1 AND pickable
+         LIMIT ${scan}
+      ), chains AS (
+        SELECT id, row_number() OVER w AS n, bool_and(pickable) OVER w AS open
+          FROM head
+        WINDOW w AS (PARTITION BY user_id ORDER BY id)
+      ), chosen AS (
+        SELECT id FROM chains
+         WHERE open AND n <= ${options.perCustomer ?? 10}
          ORDER BY id
          LIMIT ${options.limit}
-      ), locked AS (
-        SELECT o.id FROM telegram.outbox o JOIN firsts f ON f.id = o.id
-           FOR UPDATE OF o SKIP LOCKED
       ), leased AS (
         UPDATE telegram.outbox o
            SET locked_until = now() + make_interval(secs => ${options.leaseSeconds}),
                locked_by = ${options.workerId}, attempts = o.attempts + 1
-          FROM locked l WHERE o.id = l.id
+          FROM chosen c WHERE o.id = c.id
         RETURNING o.*
       )
       SELECT l.id::text AS id, l.user_id, l.kind, l.subject_id, l.label, l.status_to, l.eta_minutes,
@@ -101,6 +124,45 @@ export async function claimDue(
        ORDER BY l.id`;
     return { rows: [...rows], skipped: [...skipped] };
   });
+}
+
+/** Why a claimed row must not be sent now, or undefined when it may. */
+export function skipReason(row: ClaimedRow): SkipReason | undefined {
+  if (!row.user_exists) return "user deleted";
+  if (row.chat === null) return "not linked";
+  if (row.blocked_at !== null) return "blocked";
+  const category =
+    row.kind === "file_paid" || row.kind === "payment_received"
+      ? "payments"
+      : row.kind.startsWith("order")
+        ? "orders"
+        : "files";
+  if (row.muted_kinds?.includes(category)) return "muted";
+  return undefined;
+}
+
+/** Telegram accepted these messages: one UPDATE for the lot. */
+export async function markSentMany(
+  sql: postgres.Sql,
+  sent: ReadonlyArray<{ id: string; messageId: number; at: Date }>,
+): Promise<void> {
+  if (sent.length === 0) return;
+  await sql`
+    UPDATE telegram.outbox o
+       SET status = 'sent', sent_at = s.sent_at, telegram_message_id = s.message_id,
+           locked_until = NULL, locked_by = NULL, last_error = NULL
+      FROM unnest(${sent.map((s) => s.id)}::bigint[], ${sent.map((s) => s.messageId)}::bigint[],
+                  ${sent.map((s) => s.at.toISOString())}::timestamptz[]) AS s(id, message_id, sent_at)
+     WHERE o.id = s.id`;
+}
+
+/** Gives claimed rows back unsent (they wait behind an earlier row of their customer). */
+export async function release(sql: postgres.Sql, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`
+    UPDATE telegram.outbox
+       SET locked_until = NULL, locked_by = NULL, attempts = greatest(attempts - 1, 0)
+     WHERE id = ANY(${ids}::bigint[]) AND status = 'pending'`;
 }
 
 /** Telegram accepted the message. */
