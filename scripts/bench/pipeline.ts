@@ -1,0 +1,506 @@
+/**
+ * The notification pipeline end to end, ours and graphile-worker's (peer.ts) on the same
+ * database, the same Bot API double and the same website writes, one after the other:
+ *
+ * - latency: the website's status UPDATE committed at a steady rate (20/s for 60 s) →
+ *   the Bot API double receiving sendMessage; p50 and p99.
+ * - throughput: 20,000 events queued (1,000 customers × 20 rounds) while the notifier
+ *   is off, then drained to a double that answers at once, no send cap; per-customer
+ *   order checked on every chat.
+ * - backlog: 100,000 events (5,000 customers × 20) after downtime: time to drain, peak
+ *   RSS of the notifier process, the rate of the last tenth against the first.
+ * - Telegram's limit: the double answers 429 + retry_after beyond 30 sendMessage per
+ *   second; delivered rate against the allowed one, and nothing lost.
+ *
+ * Ours runs as `npm start` does (src/main.ts start --only notifier, LOG_LEVEL info), in a
+ * process of its own; graphile-worker 0.17 runs peer-worker.ts (concurrency 16, localQueue
+ * 500). Each process is timed from its first delivered message, so start-up is left out.
+ *
+ *   npx tsx scripts/bench/pipeline.ts [--seconds 60] [--rate 20] [--events 20000]
+ *     [--backlog 100000] [--no-peer]
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { ChatIdCipher } from "../../src/chat-id.ts";
+import { freePort } from "../../src/db/embedded.ts";
+import { projectRoot } from "../../src/db/migrations.ts";
+import { BotApiDouble } from "../../test/support/bot-api-double.ts";
+import { startBenchDatabase } from "./database.ts";
+import { installPeer, useTriggers } from "./peer.ts";
+import { type BenchRow, formatTable, median, percentile } from "./report.ts";
+
+type Who = "ours" | "peer";
+
+export interface PipelineOptions {
+  /** Latency run length. Defaults to 60 s. */
+  seconds?: number;
+  /** Website writes per second in the latency run. Defaults to 20. */
+  rate?: number;
+  /** Events drained in the throughput run. Defaults to 20,000 (1,000 customers). */
+  events?: number;
+  /** Events queued in the backlog run. Defaults to 100,000 (5,000 customers). */
+  backlog?: number;
+  /** Events sent under the 30/s limit. Defaults to 600 (20 s). */
+  limited?: number;
+  /** Also run graphile-worker. Defaults to true. */
+  peer?: boolean;
+  log?: (line: string) => void;
+}
+
+const TOKEN = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const CHAT_BASE = 700_000_000;
+const TELEGRAM_LIMIT = 30;
+
+/** Runs every pipeline benchmark; returns the table's rows. */
+export async function benchPipeline(options: PipelineOptions = {}): Promise<BenchRow[]> {
+  const seconds = options.seconds ?? 60;
+  const rate = options.rate ?? 20;
+  const events = options.events ?? 20_000;
+  const backlog = options.backlog ?? 100_000;
+  const limited = options.limited ?? 600;
+  const withPeer = options.peer ?? true;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const key = randomBytes(32).toString("base64");
+  const cipher = ChatIdCipher.fromBase64(key);
+  const customers = Math.max(5_000, Math.ceil(backlog / 20), Math.ceil(events / 20));
+
+  const db = await startBenchDatabase("pipeline");
+  const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+  const rows: BenchRow[] = [];
+  try {
+    await installPeer(db.url);
+    await seedCustomers(sql, cipher, customers);
+    const who: Who[] = withPeer ? ["ours", "peer"] : ["ours"];
+
+    // 1. Latency at a steady rate.
+    const latency: Partial<Record<Who, { p50: number; p99: number; n: number }>> = {};
+    const total = Math.round(seconds * rate);
+    for (const w of who) {
+      await seedFiles(sql, `lat-${w}`, 1, total, 100);
+      await seedFiles(sql, `warm-${w}`, 1, 20, 20);
+      latency[w] = await measureLatency(sql, db.url, key, w, { total, rate, log });
+      log(`latency ${w}: p50 ${latency[w]?.p50.toFixed(2)} ms, p99 ${latency[w]?.p99.toFixed(2)} ms`);
+    }
+    rows.push(
+      {
+        name: `commit → sendMessage p50 (${rate}/s for ${seconds} s)`,
+        value: latency.ours?.p50 ?? Number.NaN,
+        unit: "ms",
+        target: { op: "<=", value: 2 },
+        peer: latency.peer?.p50,
+        beatPeer: true,
+      },
+      {
+        name: `commit → sendMessage p99 (${rate}/s for ${seconds} s)`,
+        value: latency.ours?.p99 ?? Number.NaN,
+        unit: "ms",
+        target: { op: "<=", value: 6 },
+        peer: latency.peer?.p99,
+        beatPeer: true,
+      },
+    );
+
+    // 2. Throughput: a queue drained as fast as the API answers.
+    const perCustomer = 20;
+    const tpCustomers = Math.ceil(events / perCustomer);
+    const drained: Partial<Record<Who, DrainResult>> = {};
+    for (const w of who) {
+      await seedFiles(sql, `tp-${w}`, perCustomer, tpCustomers, tpCustomers);
+      drained[w] = await measureDrain(sql, db.url, key, w, {
+        prefix: `tp-${w}`,
+        rounds: perCustomer,
+        log,
+      });
+      log(`throughput ${w}: ${drained[w]?.rate.toFixed(0)} messages/s, ${describeOrder(drained[w])}`);
+    }
+    rows.push(
+      {
+        name: `drain ${events.toLocaleString("en-US")} events, no send cap`,
+        value: drained.ours?.rate ?? Number.NaN,
+        unit: "messages/s",
+        target: { op: ">=", value: 5_000 },
+        peer: drained.peer?.rate,
+        beatPeer: true,
+        note: `ours: ${describeOrder(drained.ours)}${drained.peer ? `; graphile-worker: ${describeOrder(drained.peer)}` : ""}`,
+      },
+      {
+        name: "customers whose messages arrived out of order",
+        value: drained.ours ? drained.ours.outOfOrder : Number.NaN,
+        unit: "chats",
+        target: { op: "<=", value: 0 },
+        peer: drained.peer?.outOfOrder,
+      },
+    );
+
+    // 3. Backlog after downtime (ours only: graphile-worker's figure is not asked for).
+    const blCustomers = Math.ceil(backlog / perCustomer);
+    await seedFiles(sql, "bl-ours", perCustomer, blCustomers, blCustomers);
+    const bl = await measureDrain(sql, db.url, key, "ours", {
+      prefix: "bl-ours",
+      rounds: perCustomer,
+      log,
+      timeoutMs: 600_000,
+    });
+    log(
+      `backlog: ${bl.received} in ${(bl.ms / 1000).toFixed(1)} s, peak RSS ${bl.peakRssMb.toFixed(0)} MB, end/start ${(bl.endRate / bl.startRate).toFixed(2)}`,
+    );
+    rows.push(
+      {
+        name: `backlog of ${backlog.toLocaleString("en-US")}: time to drain`,
+        value: bl.ms / 1000,
+        unit: "s",
+        note: `${bl.lost} lost, ${bl.duplicates} sent twice, ${describeOrder(bl)}`,
+      },
+      {
+        name: "backlog: peak RSS of the notifier",
+        value: bl.peakRssMb,
+        unit: "MB",
+        target: { op: "<=", value: 150 },
+      },
+      {
+        name: "backlog: rate of the last tenth ÷ the first",
+        value: bl.endRate / bl.startRate,
+        unit: "ratio",
+        target: { op: ">=", value: 0.8 },
+        note: `first tenth ${bl.startRate.toFixed(0)}/s, last tenth ${bl.endRate.toFixed(0)}/s`,
+      },
+    );
+
+    // 4. Under Telegram's limit.
+    const limCustomers = 100;
+    const limRounds = Math.ceil(limited / limCustomers);
+    const lim: Partial<Record<Who, DrainResult>> = {};
+    for (const w of who) {
+      await seedFiles(sql, `lim-${w}`, limRounds, limCustomers, limCustomers);
+      lim[w] = await measureDrain(sql, db.url, key, w, {
+        prefix: `lim-${w}`,
+        rounds: limRounds,
+        log,
+        rateLimit: TELEGRAM_LIMIT,
+        timeoutMs: 120_000,
+      });
+      log(
+        `limited ${w}: ${lim[w]?.rate.toFixed(1)}/s, ${lim[w]?.rejected} answered 429, ${lim[w]?.lost} not delivered`,
+      );
+    }
+    rows.push(
+      {
+        name: `delivered rate under a ${TELEGRAM_LIMIT}/s limit ÷ the limit`,
+        value: (lim.ours?.rate ?? Number.NaN) / TELEGRAM_LIMIT,
+        unit: "ratio",
+        target: { op: ">=", value: 0.95 },
+        peer: lim.peer ? lim.peer.rate / TELEGRAM_LIMIT : undefined,
+        note: `NOTIFY_MAX_PER_SECOND=${TELEGRAM_LIMIT - 1}; 429 answers: ours ${lim.ours?.rejected}${lim.peer ? `, graphile-worker ${lim.peer.rejected}` : ""}`,
+      },
+      {
+        name: `messages lost under the limit (of ${limRounds * limCustomers})`,
+        value: lim.ours?.lost ?? Number.NaN,
+        unit: "messages",
+        target: { op: "<=", value: 0 },
+        peer: lim.peer?.lost,
+      },
+    );
+    return rows;
+  } finally {
+    await sql.end();
+    await db.stop();
+  }
+}
+
+async function seedCustomers(sql: postgres.Sql, cipher: ChatIdCipher, count: number) {
+  const chats = Array.from({ length: count }, (_, i) => cipher.encrypt(CHAT_BASE + i + 1));
+  await sql`
+    INSERT INTO users (id, email, "firstName", "lastName", "updatedAt", "telegramChatId", "telegramLinkedAt")
+    SELECT 'user-' || g, 'c' || g || '@example.com', 'Customer', 'Bench', now(), c, now()
+      FROM unnest(${chats}::text[]) WITH ORDINALITY AS t(c, g)`;
+}
+
+/** Files `${prefix}-r${round}-c${customer}.bin`, PENDING, recorded with no trigger on. */
+async function seedFiles(
+  sql: postgres.Sql,
+  prefix: string,
+  rounds: number,
+  count: number,
+  customers: number,
+) {
+  await useTriggers(sql, "none");
+  await sql`
+    INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", status, "updatedAt")
+    SELECT ${prefix} || '-' || r || '-' || c, 'user-' || (1 + c % ${customers}),
+           ${prefix} || '-r' || r || '-c' || c || '.bin', ${prefix} || '-' || r || '-' || c,
+           524288, 'bin', 'PENDING', now()
+      FROM generate_series(1, ${rounds}) r, generate_series(0, ${count - 1}) c`;
+  await sql`CREATE INDEX IF NOT EXISTS bench_filename_idx ON tuning_files ("originalFilename" text_pattern_ops)`;
+  await sql`ANALYZE tuning_files`;
+}
+
+interface Running {
+  pid: number;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+/** Starts our notifier (as `npm start --only notifier`) or graphile-worker's. */
+async function startNotifier(
+  who: Who,
+  databaseUrl: string,
+  key: string,
+  double: BotApiDouble,
+  maxPerSecond: number,
+): Promise<Running> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    DATABASE_URL: databaseUrl,
+    TELEGRAM_CUSTOMER_BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: double.url,
+    TELEGRAM_CHAT_ID_KEY: key,
+    LINK_VERIFICATION: "none",
+    PORT: String(port),
+    NOTIFY_MAX_PER_SECOND: String(maxPerSecond),
+    NOTIFY_CONCURRENCY: "16",
+    LOG_LEVEL: "info",
+  };
+  const args =
+    who === "ours"
+      ? ["--import", "tsx", "src/main.ts", "start", "--only", "notifier"]
+      : ["--import", "tsx", "scripts/bench/peer-worker.ts"];
+  const child = spawn(process.execPath, args, {
+    cwd: projectRoot,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let tail = "";
+  let started = false;
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4_000);
+    if (tail.includes("STARTED")) started = true;
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${who} notifier exited at start:\n${tail}`);
+    if (who === "peer" && started) break;
+    if (who === "ours") {
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) break;
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${who} notifier did not start in 60 s:\n${tail}`);
+    }
+    await sleep(20);
+  }
+  return {
+    pid: child.pid ?? 0,
+    output: () => tail,
+    stop: async () => {
+      stopChild(child);
+      await exited;
+    },
+  };
+}
+
+function stopChild(child: ChildProcess) {
+  child.kill("SIGTERM");
+  setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
+}
+
+async function measureLatency(
+  sql: postgres.Sql,
+  databaseUrl: string,
+  key: string,
+  who: Who,
+  o: { total: number; rate: number; log: (l: string) => void },
+): Promise<{ p50: number; p99: number; n: number }> {
+  await useTriggers(sql, who);
+  const double = await BotApiDouble.start({ token: TOKEN });
+  const running = await startNotifier(who, databaseUrl, key, double, 0);
+  try {
+    // Warm up: the listener is connected and the code paths compiled.
+    for (let i = 0; i < 20; i++) {
+      await sql`UPDATE tuning_files SET status = 'READY', "updatedAt" = now()
+                 WHERE "originalFilename" = ${`warm-${who}-r1-c${i}.bin`}`;
+      await sleep(20);
+    }
+    await untilSent(double, 20, 30_000);
+    await sleep(500);
+    const committed = new Array<number>(o.total);
+    const start = performance.now();
+    for (let i = 0; i < o.total; i++) {
+      const due = start + (i * 1000) / o.rate;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const label = `lat-${who}-r1-c${i}.bin`;
+      await sql`UPDATE tuning_files SET status = 'READY', "updatedAt" = now() WHERE "originalFilename" = ${label}`;
+      committed[i] = performance.now();
+    }
+    await untilSent(double, 20 + o.total, 60_000);
+    const latencies: number[] = [];
+    for (const m of double.sent()) {
+      const i = /lat-\w+-r1-c(\d+)\.bin/.exec(m.text)?.[1];
+      if (i !== undefined && committed[Number(i)] !== undefined)
+        latencies.push(m.at - (committed[Number(i)] as number));
+    }
+    if (latencies.length < o.total)
+      o.log(`latency ${who}: only ${latencies.length} of ${o.total} messages arrived`);
+    return { p50: median(latencies), p99: percentile(latencies, 99), n: latencies.length };
+  } finally {
+    await running.stop();
+    await double.close();
+  }
+}
+
+interface DrainResult {
+  received: number;
+  expected: number;
+  lost: number;
+  duplicates: number;
+  outOfOrder: number;
+  rate: number;
+  ms: number;
+  startRate: number;
+  endRate: number;
+  peakRssMb: number;
+  rejected: number;
+}
+
+function describeOrder(r: DrainResult | undefined): string {
+  if (!r) return "not run";
+  return r.outOfOrder === 0
+    ? "every customer's messages in recorded order"
+    : `${r.outOfOrder} customers' messages out of recorded order`;
+}
+
+/**
+ * Queues `rounds` status changes of every `${prefix}` file, one UPDATE per round (so
+ * round r is each customer's r-th event), with the notifier off; then starts it and
+ * times the drain from its first message to the last.
+ */
+async function measureDrain(
+  sql: postgres.Sql,
+  databaseUrl: string,
+  key: string,
+  who: Who,
+  o: {
+    prefix: string;
+    rounds: number;
+    log: (l: string) => void;
+    rateLimit?: number;
+    timeoutMs?: number;
+  },
+): Promise<DrainResult> {
+  await useTriggers(sql, who);
+  let expected = 0;
+  for (let r = 1; r <= o.rounds; r++) {
+    const result = await sql`
+      UPDATE tuning_files SET status = 'READY', "updatedAt" = now()
+       WHERE "originalFilename" LIKE ${`${o.prefix}-r${r}-c%`}`;
+    expected += result.count;
+  }
+  await useTriggers(sql, "none");
+  const double = await BotApiDouble.start({
+    token: TOKEN,
+    ...(o.rateLimit ? { rateLimit: { perSecond: o.rateLimit } } : {}),
+  });
+  const running = await startNotifier(who, databaseUrl, key, double, o.rateLimit ? o.rateLimit - 1 : 0);
+  let peakRssKb = 0;
+  const sampler = setInterval(() => {
+    readFile(`/proc/${running.pid}/status`, "utf8").then(
+      (s) => {
+        const kb = Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0);
+        peakRssKb = Math.max(peakRssKb, kb);
+      },
+      () => {},
+    );
+  }, 100);
+  try {
+    if (!(await untilSent(double, expected, o.timeoutMs ?? 180_000)))
+      o.log(`${who}: drain incomplete after ${(o.timeoutMs ?? 180_000) / 1000} s`);
+    await sleep(300);
+    const status = await readFile(`/proc/${running.pid}/status`, "utf8").catch(() => "");
+    peakRssKb = Math.max(peakRssKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+  } finally {
+    clearInterval(sampler);
+    await running.stop();
+    await double.close();
+  }
+  const messages = double.sent();
+  const pattern = new RegExp(`${o.prefix}-r(\\d+)-c(\\d+)\\.bin`);
+  const seen = new Set<string>();
+  const lastRound = new Map<number, number>();
+  const disordered = new Set<number>();
+  let duplicates = 0;
+  for (const m of messages) {
+    const match = pattern.exec(m.text);
+    if (!match) continue;
+    const id = `${match[1]}-${match[2]}`;
+    if (seen.has(id)) duplicates++;
+    seen.add(id);
+    const round = Number(match[1]);
+    if ((lastRound.get(m.chat_id) ?? 0) > round) disordered.add(m.chat_id);
+    lastRound.set(m.chat_id, round);
+  }
+  const at = messages.map((m) => m.at).sort((a, b) => a - b);
+  const first = at[0] ?? 0;
+  const last = at[at.length - 1] ?? 0;
+  const tenth = Math.max(1, Math.floor(at.length / 10));
+  const span = (from: number, to: number) => Math.max(1e-3, (at[to] ?? 0) - (at[from] ?? 0));
+  return {
+    received: messages.length,
+    expected,
+    lost: expected - seen.size,
+    duplicates,
+    outOfOrder: disordered.size,
+    rate: ((at.length - 1) * 1000) / Math.max(1e-3, last - first),
+    ms: last - first,
+    startRate: (tenth * 1000) / span(0, tenth),
+    endRate: (tenth * 1000) / span(at.length - 1 - tenth, at.length - 1),
+    peakRssMb: peakRssKb / 1024,
+    rejected: double.stats().rejected429,
+  };
+}
+
+/** Waits until the double has accepted `n` messages; false on timeout. */
+async function untilSent(double: BotApiDouble, n: number, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (double.sent().length < n) {
+    if (performance.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "60" },
+      rate: { type: "string", default: "20" },
+      events: { type: "string", default: "20000" },
+      backlog: { type: "string", default: "100000" },
+      limited: { type: "string", default: "600" },
+      "no-peer": { type: "boolean", default: false },
+    },
+  });
+  const rows = await benchPipeline({
+    seconds: Number(values.seconds),
+    rate: Number(values.rate),
+    events: Number(values.events),
+    backlog: Number(values.backlog),
+    limited: Number(values.limited),
+    peer: !values["no-peer"],
+  });
+  console.log(`\n${formatTable(rows)}`);
+}
