@@ -1,4 +1,4 @@
-import { Api, GrammyError, HttpError } from "grammy";
+import { GrammyError, HttpError } from "grammy";
 import pg from "pg";
 import type { Options as ListenOptions, Subscriber } from "pg-listen";
 import * as pgListen from "pg-listen";
@@ -18,6 +18,7 @@ import {
   skipReason,
 } from "./outbox.ts";
 import { renderNotification } from "./render.ts";
+import { createSender } from "./sender.ts";
 
 /** What the notifier reports, for metrics. */
 export type NotifierEvent =
@@ -86,7 +87,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const maxAgeMs = options.maxAgeMs ?? 24 * 3600 * 1000;
   const workerId = options.workerId ?? `notifier-${process.pid}`;
   const emit = (event: NotifierEvent) => options.onEvent?.(event);
-  const api = new Api(options.token, { apiRoot: options.apiRoot });
+  const sender = createSender({
+    apiRoot: options.apiRoot,
+    token: options.token,
+    maxSockets: concurrency,
+  });
 
   let listening = false;
   let lastDrainAt: Date | null = null;
@@ -319,13 +324,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
       "📱 Sending Telegram notification to customer...",
     );
     try {
-      const message = await api.sendMessage(chatId, rendered.text, {
-        parse_mode: "HTML",
-        link_preview_options: { is_disabled: true },
-        disable_notification: quiet,
-        reply_markup: { inline_keyboard: [[{ text: rendered.buttonText, url: rendered.url }]] },
+      const messageId = await sender.sendMessage({
+        chatId,
+        text: rendered.text,
+        parseMode: "HTML",
+        silent: quiet,
+        keyboard: { inline_keyboard: [[{ text: rendered.buttonText, url: rendered.url }]] },
       });
-      sent.push({ id: row.id, messageId: message.message_id, at: new Date() });
+      sent.push({ id: row.id, messageId, at: new Date() });
       emit({
         type: "sent",
         kind: row.kind,
@@ -430,6 +436,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       await Promise.race([draining ?? Promise.resolve(), sleep(timeoutMs)]);
       await subscriber.close().catch(() => {});
       await busyClient?.end().catch(() => {});
+      sender.close();
       listening = false;
     },
     health: () => ({ listening, lastDrainAt, ...(fatal ? { fatal } : {}) }),
