@@ -44,16 +44,45 @@ export function cleanText(text: string): string {
  * `users.timezone`). An unknown zone falls back to UTC rather than failing.
  */
 export function formatDateTime(at: Date, timeZone: string): string {
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = dateTimeFormat(timeZone).formatToParts(at);
-  } catch {
-    parts = dateTimeFormat("UTC").formatToParts(at);
-  }
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
-  const hour = get("hour") === "24" ? "00" : get("hour");
-  return `${get("year")}-${get("month")}-${get("day")} ${hour}:${get("minute")}:${get("second")}`;
+  const ms = at.getTime();
+  const local = new Date(ms + zoneOffsetMs(timeZone, ms));
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${String(local.getUTCFullYear()).padStart(4, "0")}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())}`;
 }
+
+/**
+ * The zone's offset from UTC at `ms`. Intl's formatToParts is slow (it was the
+ * notifier's costliest call per message), so the offset is kept per zone and quarter
+ * hour: every real zone's offset changes only on a quarter hour of UTC.
+ */
+function zoneOffsetMs(timeZone: string, ms: number): number {
+  const quarter = Math.floor(ms / 900_000);
+  const key = `${timeZone} ${quarter}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const start = quarter * 900_000;
+    let parts: Intl.DateTimeFormatPart[];
+    try {
+      parts = dateTimeFormat(timeZone).formatToParts(start);
+    } catch {
+      parts = dateTimeFormat("UTC").formatToParts(start);
+    }
+    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+    const wall = Date.UTC(
+      get("year"),
+      get("month") - 1,
+      get("day"),
+      get("hour") % 24,
+      get("minute"),
+      get("second"),
+    );
+    offset = Number.isFinite(wall) ? wall - start : 0;
+    if (offsets.size > 10_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+const offsets = new Map<string, number>();
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 function dateTimeFormat(timeZone: string): Intl.DateTimeFormat {
