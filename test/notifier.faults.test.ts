@@ -19,12 +19,22 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
+/**
+ * Polls `check` until it is truthy. The test's own polling query may hit the database
+ * while it restarts: such an error is retried, and thrown only if it is still the
+ * answer when time runs out.
+ */
 async function until<T>(check: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
   const start = Date.now();
   for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+    let failure: unknown;
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      failure = error;
+    }
+    if (Date.now() - start > timeoutMs) throw failure ?? new Error(`not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

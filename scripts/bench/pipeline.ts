@@ -47,6 +47,8 @@ export interface PipelineOptions {
   limited?: number;
   /** Also run graphile-worker. Defaults to true. */
   peer?: boolean;
+  /** Run only these parts. Defaults to all. */
+  only?: ReadonlyArray<"latency" | "throughput" | "backlog" | "limited">;
   log?: (line: string) => void;
 }
 
@@ -75,134 +77,149 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
     await seedCustomers(sql, cipher, customers);
     const who: Who[] = withPeer ? ["ours", "peer"] : ["ours"];
 
+    const run = (part: "latency" | "throughput" | "backlog" | "limited") =>
+      !options.only || options.only.includes(part);
+
     // 1. Latency at a steady rate.
-    const latency: Partial<Record<Who, { p50: number; p99: number; n: number }>> = {};
-    const total = Math.round(seconds * rate);
-    for (const w of who) {
-      await seedFiles(sql, `lat-${w}`, 1, total, 100);
-      await seedFiles(sql, `warm-${w}`, 1, 20, 20);
-      latency[w] = await measureLatency(sql, db.url, key, w, { total, rate, log });
-      log(`latency ${w}: p50 ${latency[w]?.p50.toFixed(2)} ms, p99 ${latency[w]?.p99.toFixed(2)} ms`);
-    }
-    rows.push(
-      {
-        name: `commit → sendMessage p50 (${rate}/s for ${seconds} s)`,
-        value: latency.ours?.p50 ?? Number.NaN,
-        unit: "ms",
-        target: { op: "<=", value: 2 },
-        peer: latency.peer?.p50,
-        beatPeer: true,
-      },
-      {
-        name: `commit → sendMessage p99 (${rate}/s for ${seconds} s)`,
-        value: latency.ours?.p99 ?? Number.NaN,
-        unit: "ms",
-        target: { op: "<=", value: 6 },
-        peer: latency.peer?.p99,
-        beatPeer: true,
-      },
-    );
-
-    // 2. Throughput: a queue drained as fast as the API answers.
-    const perCustomer = 20;
-    const tpCustomers = Math.ceil(events / perCustomer);
-    const drained: Partial<Record<Who, DrainResult>> = {};
-    for (const w of who) {
-      await seedFiles(sql, `tp-${w}`, perCustomer, tpCustomers, tpCustomers);
-      drained[w] = await measureDrain(sql, db.url, key, w, {
-        prefix: `tp-${w}`,
-        rounds: perCustomer,
-        log,
-      });
-      log(`throughput ${w}: ${drained[w]?.rate.toFixed(0)} messages/s, ${describeOrder(drained[w])}`);
-    }
-    rows.push(
-      {
-        name: `drain ${events.toLocaleString("en-US")} events, no send cap`,
-        value: drained.ours?.rate ?? Number.NaN,
-        unit: "messages/s",
-        target: { op: ">=", value: 5_000 },
-        peer: drained.peer?.rate,
-        beatPeer: true,
-        note: `ours: ${describeOrder(drained.ours)}${drained.peer ? `; graphile-worker: ${describeOrder(drained.peer)}` : ""}`,
-      },
-      {
-        name: "customers whose messages arrived out of order",
-        value: drained.ours ? drained.ours.outOfOrder : Number.NaN,
-        unit: "chats",
-        target: { op: "<=", value: 0 },
-        peer: drained.peer?.outOfOrder,
-      },
-    );
-
-    // 3. Backlog after downtime (ours only: graphile-worker's figure is not asked for).
-    const blCustomers = Math.ceil(backlog / perCustomer);
-    await seedFiles(sql, "bl-ours", perCustomer, blCustomers, blCustomers);
-    const bl = await measureDrain(sql, db.url, key, "ours", {
-      prefix: "bl-ours",
-      rounds: perCustomer,
-      log,
-      timeoutMs: 600_000,
-    });
-    log(
-      `backlog: ${bl.received} in ${(bl.ms / 1000).toFixed(1)} s, peak RSS ${bl.peakRssMb.toFixed(0)} MB, end/start ${(bl.endRate / bl.startRate).toFixed(2)}`,
-    );
-    rows.push(
-      {
-        name: `backlog of ${backlog.toLocaleString("en-US")}: time to drain`,
-        value: bl.ms / 1000,
-        unit: "s",
-        note: `${bl.lost} lost, ${bl.duplicates} sent twice, ${describeOrder(bl)}`,
-      },
-      {
-        name: "backlog: peak RSS of the notifier",
-        value: bl.peakRssMb,
-        unit: "MB",
-        target: { op: "<=", value: 150 },
-      },
-      {
-        name: "backlog: rate of the last tenth ÷ the first",
-        value: bl.endRate / bl.startRate,
-        unit: "ratio",
-        target: { op: ">=", value: 0.8 },
-        note: `first tenth ${bl.startRate.toFixed(0)}/s, last tenth ${bl.endRate.toFixed(0)}/s`,
-      },
-    );
-
-    // 4. Under Telegram's limit.
-    const limCustomers = 100;
-    const limRounds = Math.ceil(limited / limCustomers);
-    const lim: Partial<Record<Who, DrainResult>> = {};
-    for (const w of who) {
-      await seedFiles(sql, `lim-${w}`, limRounds, limCustomers, limCustomers);
-      lim[w] = await measureDrain(sql, db.url, key, w, {
-        prefix: `lim-${w}`,
-        rounds: limRounds,
-        log,
-        rateLimit: TELEGRAM_LIMIT,
-        timeoutMs: 120_000,
-      });
-      log(
-        `limited ${w}: ${lim[w]?.rate.toFixed(1)}/s, ${lim[w]?.rejected} answered 429, ${lim[w]?.lost} not delivered`,
+    if (run("latency")) {
+      const latency: Partial<Record<Who, { p50: number; p99: number; n: number }>> = {};
+      const total = Math.round(seconds * rate);
+      for (const w of who) {
+        await seedFiles(sql, `lat-${w}`, 1, total, 100);
+        await seedFiles(sql, `warm-${w}`, 1, 20, 20);
+        latency[w] = await measureLatency(sql, db.url, key, w, { total, rate, log });
+        log(
+          `latency ${w}: p50 ${latency[w]?.p50.toFixed(2)} ms, p99 ${latency[w]?.p99.toFixed(2)} ms`,
+        );
+      }
+      rows.push(
+        {
+          name: `commit → sendMessage p50 (${rate}/s for ${seconds} s)`,
+          value: latency.ours?.p50 ?? Number.NaN,
+          unit: "ms",
+          target: { op: "<=", value: 2 },
+          peer: latency.peer?.p50,
+          beatPeer: true,
+        },
+        {
+          name: `commit → sendMessage p99 (${rate}/s for ${seconds} s)`,
+          value: latency.ours?.p99 ?? Number.NaN,
+          unit: "ms",
+          target: { op: "<=", value: 6 },
+          peer: latency.peer?.p99,
+          beatPeer: true,
+        },
       );
     }
-    rows.push(
-      {
-        name: `delivered rate under a ${TELEGRAM_LIMIT}/s limit ÷ the limit`,
-        value: (lim.ours?.rate ?? Number.NaN) / TELEGRAM_LIMIT,
-        unit: "ratio",
-        target: { op: ">=", value: 0.95 },
-        peer: lim.peer ? lim.peer.rate / TELEGRAM_LIMIT : undefined,
-        note: `NOTIFY_MAX_PER_SECOND=${TELEGRAM_LIMIT - 1}; 429 answers: ours ${lim.ours?.rejected}${lim.peer ? `, graphile-worker ${lim.peer.rejected}` : ""}`,
-      },
-      {
-        name: `messages lost under the limit (of ${limRounds * limCustomers})`,
-        value: lim.ours?.lost ?? Number.NaN,
-        unit: "messages",
-        target: { op: "<=", value: 0 },
-        peer: lim.peer?.lost,
-      },
-    );
+
+    const perCustomer = 20;
+    // 2. Throughput: a queue drained as fast as the API answers.
+    if (run("throughput")) {
+      const tpCustomers = Math.ceil(events / perCustomer);
+      const drained: Partial<Record<Who, DrainResult>> = {};
+      for (const w of who) {
+        await seedFiles(sql, `tp-${w}`, perCustomer, tpCustomers, tpCustomers);
+        drained[w] = await measureDrain(sql, db.url, key, w, {
+          prefix: `tp-${w}`,
+          rounds: perCustomer,
+          log,
+        });
+        log(
+          `throughput ${w}: ${drained[w]?.rate.toFixed(0)} messages/s, ${describeOrder(drained[w])}`,
+        );
+      }
+      rows.push(
+        {
+          name: `drain ${events.toLocaleString("en-US")} events, no send cap`,
+          value: drained.ours?.rate ?? Number.NaN,
+          unit: "messages/s",
+          target: { op: ">=", value: 5_000 },
+          peer: drained.peer?.rate,
+          beatPeer: true,
+          note: `ours: ${describeOrder(drained.ours)}${drained.peer ? `; graphile-worker: ${describeOrder(drained.peer)}` : ""}`,
+        },
+        {
+          name: "customers whose messages arrived out of order",
+          value: drained.ours ? drained.ours.outOfOrder : Number.NaN,
+          unit: "chats",
+          target: { op: "<=", value: 0 },
+          peer: drained.peer?.outOfOrder,
+        },
+      );
+    }
+
+    // 3. Backlog after downtime (ours only: graphile-worker's figure is not asked for).
+    if (run("backlog")) {
+      const blCustomers = Math.ceil(backlog / perCustomer);
+      await seedFiles(sql, "bl-ours", perCustomer, blCustomers, blCustomers);
+      const bl = await measureDrain(sql, db.url, key, "ours", {
+        prefix: "bl-ours",
+        rounds: perCustomer,
+        log,
+        timeoutMs: 600_000,
+      });
+      log(
+        `backlog: ${bl.received} in ${(bl.ms / 1000).toFixed(1)} s, peak RSS ${bl.peakRssMb.toFixed(0)} MB, end/start ${(bl.endRate / bl.startRate).toFixed(2)}`,
+      );
+      rows.push(
+        {
+          name: `backlog of ${backlog.toLocaleString("en-US")}: time to drain`,
+          value: bl.ms / 1000,
+          unit: "s",
+          note: `${bl.lost} lost, ${bl.duplicates} sent twice, ${describeOrder(bl)}`,
+        },
+        {
+          name: "backlog: peak RSS of the notifier",
+          value: bl.peakRssMb,
+          unit: "MB",
+          target: { op: "<=", value: 150 },
+        },
+        {
+          name: "backlog: rate of the last tenth ÷ the first",
+          value: bl.endRate / bl.startRate,
+          unit: "ratio",
+          target: { op: ">=", value: 0.8 },
+          note: `first tenth ${bl.startRate.toFixed(0)}/s, last tenth ${bl.endRate.toFixed(0)}/s`,
+        },
+      );
+    }
+
+    // 4. Under Telegram's limit.
+    if (run("limited")) {
+      const limCustomers = 100;
+      const limRounds = Math.ceil(limited / limCustomers);
+      const lim: Partial<Record<Who, DrainResult>> = {};
+      for (const w of who) {
+        await seedFiles(sql, `lim-${w}`, limRounds, limCustomers, limCustomers);
+        lim[w] = await measureDrain(sql, db.url, key, w, {
+          prefix: `lim-${w}`,
+          rounds: limRounds,
+          log,
+          rateLimit: TELEGRAM_LIMIT,
+          timeoutMs: 120_000,
+        });
+        log(
+          `limited ${w}: ${lim[w]?.rate.toFixed(1)}/s, ${lim[w]?.rejected} answered 429, ${lim[w]?.lost} not delivered`,
+        );
+      }
+      rows.push(
+        {
+          name: `delivered rate under a ${TELEGRAM_LIMIT}/s limit ÷ the limit`,
+          value: (lim.ours?.rate ?? Number.NaN) / TELEGRAM_LIMIT,
+          unit: "ratio",
+          target: { op: ">=", value: 0.95 },
+          peer: lim.peer ? lim.peer.rate / TELEGRAM_LIMIT : undefined,
+          note: `NOTIFY_MAX_PER_SECOND=${TELEGRAM_LIMIT - 1}; 429 answers: ours ${lim.ours?.rejected}${lim.peer ? `, graphile-worker ${lim.peer.rejected}` : ""}`,
+        },
+        {
+          name: `messages lost under the limit (of ${limRounds * limCustomers})`,
+          value: lim.ours?.lost ?? Number.NaN,
+          unit: "messages",
+          target: { op: "<=", value: 0 },
+          peer: lim.peer?.lost,
+        },
+      );
+    }
     return rows;
   } finally {
     await sql.end();
@@ -262,12 +279,15 @@ async function startNotifier(
     PORT: String(port),
     NOTIFY_MAX_PER_SECOND: String(maxPerSecond),
     NOTIFY_CONCURRENCY: "16",
-    LOG_LEVEL: "info",
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
   };
+  const profile = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const args =
     who === "ours"
-      ? ["--import", "tsx", "src/main.ts", "start", "--only", "notifier"]
-      : ["--import", "tsx", "scripts/bench/peer-worker.ts"];
+      ? [...profile, "--import", "tsx", "src/main.ts", "start", "--only", "notifier"]
+      : [...profile, "--import", "tsx", "scripts/bench/peer-worker.ts"];
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     env,
@@ -411,7 +431,13 @@ async function measureDrain(
     token: TOKEN,
     ...(o.rateLimit ? { rateLimit: { perSecond: o.rateLimit } } : {}),
   });
-  const running = await startNotifier(who, databaseUrl, key, double, o.rateLimit ? o.rateLimit - 1 : 0);
+  const running = await startNotifier(
+    who,
+    databaseUrl,
+    key,
+    double,
+    o.rateLimit ? o.rateLimit - 1 : 0,
+  );
   let peakRssKb = 0;
   const sampler = setInterval(() => {
     readFile(`/proc/${running.pid}/status`, "utf8").then(
@@ -492,6 +518,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       backlog: { type: "string", default: "100000" },
       limited: { type: "string", default: "600" },
       "no-peer": { type: "boolean", default: false },
+      only: { type: "string" },
     },
   });
   const rows = await benchPipeline({
@@ -501,6 +528,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     backlog: Number(values.backlog),
     limited: Number(values.limited),
     peer: !values["no-peer"],
+    ...(values.only
+      ? { only: values.only.split(",") as NonNullable<PipelineOptions["only"]> }
+      : {}),
   });
   console.log(`\n${formatTable(rows)}`);
 }
