@@ -32,7 +32,7 @@ function figure(value: number | undefined): string {
 
 /** The table: figure, target, peer, ours ÷ peer, and a ✗ on every row that misses. */
 export function formatTable(rows: readonly BenchRow[]): string {
-  const header = ["", "benchmark", "ours", "unit", "target", "graphile-worker", "ours/peer"];
+  const header = ["", "benchmark", "ours", "unit", "target", "peer", "ours/peer"];
   const lines = rows.map((r) => [
     passes(r) ? "✓" : "✗",
     r.name,

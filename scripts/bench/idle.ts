@@ -1,0 +1,340 @@
+/**
+ * "Idle service" benchmark: how fast the service starts and how much memory it holds when
+ * nothing happens, started as a user starts it (`npm start`, as the README's systemd unit
+ * and container image do; `--launcher npx` runs `npx tsx src/main.ts start`, `--launcher
+ * node` runs `node --import tsx src/main.ts start`).
+ *
+ *   npx tsx scripts/bench/idle.ts [--runs 3] [--idle-seconds 5] [--launcher npm|npx|node]
+ *
+ * Set-up: an embedded PostgreSQL in a temp folder with the website's tables and every
+ * migration (so the service only checks them), a Bot API double on loopback
+ * (TELEGRAM_API_ROOT), a random TELEGRAM_CHAT_ID_KEY, LINK_VERIFICATION=none, PORT free.
+ * Each run, medians reported:
+ * - start-up: spawn → `/healthz` answering 200 (polled every 10 ms); also spawn → the
+ *   answer to a customer's `/start` queued in getUpdates before the spawn (the bot really
+ *   polling and answering: the one update the otherwise idle service handles), and the
+ *   part the launcher takes (spawn → the service's node process exists, from
+ *   /proc/<pid>/stat start times, 10 ms resolution);
+ * - RSS: VmRSS of the service's own node process (the leaf of the launcher's process
+ *   tree running src/main.ts, not the npm/tsx wrappers) after `--idle-seconds` idle; the
+ *   wrappers' RSS is in the note;
+ * - SIGTERM to that process (as systemd or a container runtime sends it): the time to
+ *   exit, and whether the exit code is 0 (the launchers pass the service's code on).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { freePort, startEmbeddedPostgres } from "../../src/db/embedded.ts";
+import { loadWebsiteSchema, runMigrations } from "../../src/db/migrations.ts";
+import { BotApiDouble } from "../../test/support/bot-api-double.ts";
+import { type BenchRow, formatTable, median } from "./report.ts";
+
+/** One line of a benchmark's result table. */
+export type Launcher = "npm" | "npx" | "node";
+
+export interface IdleBenchOptions {
+  /** Defaults to 3. */
+  runs?: number;
+  /** Idle time before RSS is read. Defaults to 5 s. */
+  idleSeconds?: number;
+  /** How the service is started. Defaults to `npm` (`npm start`). */
+  launcher?: Launcher;
+  log?: (line: string) => void;
+}
+
+interface RunResult {
+  startupMs: number;
+  firstReplyMs: number;
+  launcherMs: number;
+  rssKiB: number;
+  /** V8 heap in use, from the service's own /metrics. */
+  heapUsedMiB: number;
+  wrappersRssKiB: number;
+  stopMs: number;
+  exitCode: number | null;
+}
+
+const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const COMMANDS: Record<Launcher, [string, string[]]> = {
+  npm: ["npm", ["start"]],
+  npx: ["npx", ["tsx", "src/main.ts", "start"]],
+  node: [process.execPath, ["--import", "tsx", "src/main.ts", "start"]],
+};
+const STARTUP_TIMEOUT_MS = 60_000;
+
+/** Runs the benchmark; returns its rows (medians of the runs). */
+export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRow[]> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const runs = options.runs ?? 3;
+  const idleMs = (options.idleSeconds ?? 5) * 1000;
+  const launcher = options.launcher ?? "npm";
+
+  const dir = await mkdtemp(path.join(tmpdir(), "compucar-bench-idle-"));
+  let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+  let telegram: BotApiDouble | undefined;
+  try {
+    server = await startEmbeddedPostgres({ dir: path.join(dir, "data") });
+    const admin = postgres(server.url, { max: 1, onnotice: () => {} });
+    try {
+      await admin`CREATE DATABASE bench`;
+    } finally {
+      await admin.end();
+    }
+    const databaseUrl = server.url.replace(/\/postgres$/, "/bench");
+    await loadWebsiteSchema(databaseUrl);
+    await runMigrations(databaseUrl);
+    telegram = await BotApiDouble.start({ token: "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
+
+    const results: RunResult[] = [];
+    for (let run = 1; run <= runs; run++) {
+      const result = await runOnce(launcher, databaseUrl, telegram, idleMs);
+      log(
+        `run ${run}: /healthz 200 after ${result.startupMs.toFixed(0)} ms (launcher ${result.launcherMs} ms), /start answered after ${result.firstReplyMs.toFixed(0)} ms, RSS ${(result.rssKiB / 1024).toFixed(1)} MiB after ${idleMs / 1000} s idle, SIGTERM → exit ${result.exitCode} in ${result.stopMs.toFixed(0)} ms`,
+      );
+      results.push(result);
+    }
+
+    const med = (pick: (r: RunResult) => number) => median(results.map(pick));
+    const how = {
+      npm: "npm start",
+      npx: "npx tsx src/main.ts start",
+      node: "node --import tsx src/main.ts start",
+    }[launcher];
+    const of = `median of ${runs}`;
+    const exitedZero = results.filter((r) => r.exitCode === 0).length;
+    return [
+      {
+        name: `idle: start-up, spawn → /healthz 200 (${how})`,
+        value: Math.round(med((r) => r.startupMs)),
+        unit: "ms",
+        note: `${of}; the launcher's part (spawn → the service's node process exists): ${Math.round(med((r) => r.launcherMs))} ms`,
+      },
+      {
+        name: "idle: start-up, spawn → a waiting /start answered",
+        value: Math.round(med((r) => r.firstReplyMs)),
+        unit: "ms",
+        note: `${of}; queued in getUpdates before the spawn: the bot polling (leader lock taken) and answering`,
+      },
+      {
+        name: `idle: RSS of the service process after ${idleMs / 1000} s idle`,
+        value: round1(med((r) => r.rssKiB) / 1024),
+        unit: "MiB",
+        note: `${of}; VmRSS of the node process running src/main.ts (V8 heap used ${round1(med((r) => r.heapUsedMiB))} MiB, /metrics); the launcher's wrapper processes add ${round1(med((r) => r.wrappersRssKiB) / 1024)} MiB`,
+      },
+      {
+        name: "idle: SIGTERM → exit",
+        value: Math.round(med((r) => r.stopMs)),
+        unit: "ms",
+        note: of,
+      },
+      {
+        name: "idle: runs exiting 0 on SIGTERM",
+        value: exitedZero,
+        unit: `of ${runs}`,
+        target: { op: ">=", value: runs },
+        note: `exit codes: ${results.map((r) => r.exitCode).join(", ")}`,
+      },
+    ];
+  } finally {
+    await telegram?.close().catch(() => {});
+    await server?.stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One start → idle → SIGTERM cycle. */
+async function runOnce(
+  launcher: Launcher,
+  databaseUrl: string,
+  telegram: BotApiDouble,
+  idleMs: number,
+): Promise<RunResult> {
+  const port = await freePort();
+  const [command, args] = COMMANDS[launcher];
+  let output = "";
+  const requestsBefore = telegram.requests.length;
+  // A customer's /start waits in getUpdates: its answer shows when the bot really works.
+  const chat = 700_000 + port;
+  const spawnedAt = performance.now();
+  telegram.sendText(chat, "/start");
+  const child = spawn(command, args, {
+    cwd: PROJECT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? PROJECT,
+      DATABASE_URL: databaseUrl,
+      TELEGRAM_CUSTOMER_BOT_TOKEN: telegram.token,
+      TELEGRAM_API_ROOT: telegram.url,
+      TELEGRAM_CHAT_ID_KEY: randomBytes(32).toString("base64"),
+      LINK_VERIFICATION: "none",
+      PORT: String(port),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.on("exit", (code) => resolve({ code, at: performance.now() })),
+  );
+  let service: number | undefined;
+  try {
+    const startupMs = await waitForHealth(port, child, spawnedAt, () => output);
+    const tree = await descendants(child.pid ?? 0);
+    service = await serviceProcess(child.pid ?? 0, tree);
+    const launcherMs = (await startTicks(service)) - (await startTicks(child.pid ?? 0));
+    const firstReply = await telegram
+      .waitForMessages(1, { chatId: chat, timeoutMs: 10_000 })
+      .catch(() => {
+        const calls = telegram.requests.slice(requestsBefore).map((r) => `${r.method} ${r.status}`);
+        throw new Error(
+          `no answer to /start within 10 s of /healthz (Bot API calls: ${calls.join(", ") || "none"})\n${output}`,
+        );
+      });
+    await new Promise((r) => setTimeout(r, idleMs));
+    const rssKiB = await rss(service);
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    const gauge = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN);
+    const heapUsedMiB = gauge("nodejs_heap_size_used_bytes") / 2 ** 20;
+    let wrappersRssKiB = 0;
+    for (const pid of [child.pid ?? 0, ...tree]) {
+      if (pid !== service) wrappersRssKiB += await rss(pid).catch(() => 0);
+    }
+    const stopAt = performance.now();
+    process.kill(service, "SIGTERM");
+    const exit = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(r, 15_000))]);
+    if (!exit) throw new Error(`the service did not exit within 15 s of SIGTERM\n${output}`);
+    return {
+      startupMs,
+      firstReplyMs: (firstReply[0]?.at ?? Number.NaN) - spawnedAt,
+      launcherMs: launcherMs * 10,
+      rssKiB,
+      heapUsedMiB,
+      wrappersRssKiB,
+      stopMs: exit.at - stopAt,
+      exitCode: exit.code,
+    };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      // Each process of the tree we started, by its id (deepest first).
+      const pids = [...(await descendants(child.pid ?? 0)).reverse(), child.pid ?? 0];
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      await exited;
+    }
+  }
+}
+
+/** Polls /healthz every 10 ms; the time from spawn to the first 200. */
+async function waitForHealth(
+  port: number,
+  child: ChildProcess,
+  spawnedAt: number,
+  output: () => string,
+): Promise<number> {
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      signal: AbortSignal.timeout(2_000),
+    }).then(
+      async (r) => {
+        await r.arrayBuffer();
+        return r.status === 200;
+      },
+      () => false,
+    );
+    if (ok) return performance.now() - spawnedAt;
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the service exited (${child.exitCode ?? child.signalCode})\n${output()}`);
+    if (performance.now() - spawnedAt > STARTUP_TIMEOUT_MS)
+      throw new Error(`no /healthz 200 within ${STARTUP_TIMEOUT_MS / 1000} s\n${output()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Process ids below `root`, parents before children. */
+async function descendants(root: number): Promise<number[]> {
+  const parents = new Map<number, number[]>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    // Fields after the command name (which may hold spaces and parentheses): state, ppid...
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (!Number.isFinite(ppid)) continue;
+    parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    for (const child of parents.get(pid) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/** The service's own process: the deepest of the tree whose command line runs src/main.ts. */
+async function serviceProcess(root: number, tree: number[]): Promise<number> {
+  const candidates: number[] = [];
+  for (const pid of [root, ...tree]) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.split("\0").includes("src/main.ts")) candidates.push(pid);
+  }
+  const service = candidates.at(-1);
+  if (service === undefined) throw new Error("no process of the tree runs src/main.ts");
+  return service;
+}
+
+/** A process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat). */
+async function startTicks(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+}
+
+/** VmRSS of a process, in KiB. */
+async function rss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  if (kib === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kib);
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: "3" },
+      "idle-seconds": { type: "string", default: "5" },
+      launcher: { type: "string", default: "npm" },
+    },
+  });
+  const launcher = values.launcher;
+  if (launcher !== "npm" && launcher !== "npx" && launcher !== "node") {
+    console.error(`--launcher must be npm, npx or node (got "${launcher}")`);
+    process.exit(1);
+  }
+  const rows = await benchIdle({
+    runs: Number(values.runs),
+    idleSeconds: Number(values["idle-seconds"]),
+    launcher,
+  });
+  console.log(`\n${formatTable(rows)}`);
+}
