@@ -79,7 +79,7 @@ describe("Telegram failing", () => {
 });
 
 describe("crashes", () => {
-  it("SIGKILL in the middle of 5,000 events, then a restart: none lost, duplicates at most the in-flight batch", async () => {
+  it("SIGKILL in the middle of 5,000 events, then a restart: none lost, duplicates at most the sends not yet recorded", async () => {
     const key = randomBytes(32).toString("base64");
     const keyed = ChatIdCipher.fromBase64(key);
     const telegram = await BotApiDouble.start();
@@ -120,7 +120,9 @@ describe("crashes", () => {
       `SIGKILL after ${atKill} messages: ${texts.length} sent for 5,000 events, ${duplicates} duplicate(s)`,
     );
     expect(new Set(texts).size).toBe(5_000);
-    expect(duplicates).toBeLessThanOrEqual(32);
+    // Sent rows are recorded 32 at a time (or 5 ms after the first): what a SIGKILL can
+    // send twice is one chunk being filled, one being written and the 8 sends in flight.
+    expect(duplicates).toBeLessThanOrEqual(2 * 32 + 8);
     for (const c of customers) {
       const steps = telegram
         .sent(c.chat)

@@ -7,6 +7,7 @@ import type { ChatIdCipher } from "../chat-id.ts";
 import { pickLocale } from "../format.ts";
 import type { Logger } from "../log.ts";
 import {
+  type Claim,
   type ClaimedRow,
   claimDue,
   markBlocked,
@@ -65,6 +66,11 @@ export interface Notifier {
   /** Drains now (as a NOTIFY would). */
   drainNow(): void;
 }
+
+/** Sent rows recorded per UPDATE, at most. */
+const FLUSH_ROWS = 32;
+/** How long a sent row may wait to be recorded, at most. */
+const FLUSH_MS = 5;
 
 // pg-listen is CommonJS with its function on `default`.
 const createSubscriber = (
@@ -194,6 +200,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   async function drain(): Promise<void> {
     if (options.enabled === false) return;
     await setBusy(true);
+    // The next claim, started while the current batch's last chains are still sending.
+    let next: Promise<Claim> | undefined;
     try {
       for (;;) {
         again = false;
@@ -202,24 +210,51 @@ export function createNotifier(options: NotifierOptions): Notifier {
           schedule(wait);
           return;
         }
-        const { rows, skipped } = await claimDue(sql, {
-          workerId,
-          limit: batchSize,
-          perCustomer,
-          leaseSeconds,
-        });
-        for (const s of skipped) emit({ type: "skipped", kind: s.kind, reason: s.reason });
+        const prefetched = next !== undefined;
+        const claim = await (next ?? claimBatch());
+        next = undefined;
+        for (const s of claim.skipped) emit({ type: "skipped", kind: s.kind, reason: s.reason });
         lastDrainAt = new Date();
-        if (rows.length === 0 && skipped.length === 0) break;
-        await deliverBatch(rows);
-        if (stopped || fatal) return;
+        if (stopped || fatal) {
+          await release(
+            sql,
+            claim.rows.map((r) => r.id),
+          );
+          return;
+        }
+        if (claim.rows.length === 0 && claim.skipped.length === 0) {
+          // A claim made while rows were in flight may find nothing only because their
+          // customers were busy: look once more now that they are settled.
+          if (prefetched) continue;
+          break;
+        }
+        // A full batch means more is waiting: claim it while this one's tail is sending.
+        const full = claim.rows.length >= batchSize;
+        await deliverBatch(claim.rows, () => {
+          if (full && !stopped && !fatal && pausedUntil <= Date.now()) next ??= claimBatch();
+        });
       }
     } finally {
+      if (next) {
+        const left = await next.catch(() => undefined);
+        if (left)
+          await release(
+            sql,
+            left.rows.map((r) => r.id),
+          ).catch(() => {});
+      }
       await setBusy(false);
     }
     // Rows committed while we were busy rang no bell: look again shortly.
     schedule(25);
     schedule(250);
+  }
+
+  function claimBatch(): Promise<Claim> {
+    const pending = claimDue(sql, { workerId, limit: batchSize, perCustomer, leaseSeconds });
+    // Awaited later; until then a failure must not count as unhandled.
+    pending.catch(() => {});
+    return pending;
   }
 
   function schedule(ms: number): void {
@@ -234,23 +269,29 @@ export function createNotifier(options: NotifierOptions): Notifier {
    * Sends a claimed batch: each customer's rows one after the other, in order, up to
    * `concurrency` customers at once. When a row is not settled (retry later), the
    * customer's later rows are given back so they never overtake it. Rows Telegram
-   * accepted are marked sent together, in one UPDATE per chunk.
+   * accepted are marked sent together, in one UPDATE per chunk. `onTail` is called once
+   * the last chains have started, so the next claim overlaps their sending.
    */
-  async function deliverBatch(rows: ClaimedRow[]): Promise<void> {
+  async function deliverBatch(rows: ClaimedRow[], onTail: () => void): Promise<void> {
     const chains = new Map<string, ClaimedRow[]>();
     for (const row of rows) {
       const chain = chains.get(row.user_id);
       if (chain) chain.push(row);
       else chains.set(row.user_id, [row]);
     }
+    // Accepted rows are recorded in chunks: at most FLUSH_ROWS, at most FLUSH_MS later.
+    // A crash before a chunk commits sends those rows again (at least once, never lost).
     const sent: Array<{ id: string; messageId: number; at: Date }> = [];
     let flushing: Promise<void> = Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
     const flush = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (sent.length === 0) return flushing;
       const chunk = sent.splice(0, sent.length);
       flushing = flushing
         .then(() => markSentMany(sql, chunk))
         .catch((error: unknown) => {
-          // The leases expire and these rows are sent again: at least once, never lost.
           logger.error(
             { err: error, rows: chunk.length },
             "notifier: could not record sent messages; they will be sent again",
@@ -258,29 +299,35 @@ export function createNotifier(options: NotifierOptions): Notifier {
         });
       return flushing;
     };
+    const record = (entry: { id: string; messageId: number; at: Date }) => {
+      sent.push(entry);
+      if (sent.length >= FLUSH_ROWS) void flush();
+      else timer ??= setTimeout(flush, FLUSH_MS);
+    };
+    let waiting = chains.size;
     await runAll([...chains.values()], concurrency, async (chain) => {
+      if (--waiting < concurrency) onTail();
       for (let i = 0; i < chain.length; i++) {
         const row = chain[i] as ClaimedRow;
-        if (stopped || fatal || !(await deliver(row, sent))) {
+        if (stopped || fatal || !(await deliver(row, record))) {
           await release(
             sql,
             chain.slice(i + (stopped || fatal ? 0 : 1)).map((r) => r.id),
           );
           return;
         }
-        if (sent.length >= 100) void flush();
       }
     });
     await flush();
   }
 
   /**
-   * Sends one row; accepted rows are pushed on `sent`. Returns false when the customer's
+   * Sends one row; an accepted one is passed to `record`. Returns false when the customer's
    * later rows must not follow now (this one will be retried, or the chat is blocked).
    */
   async function deliver(
     row: ClaimedRow,
-    sent: Array<{ id: string; messageId: number; at: Date }>,
+    record: (sent: { id: string; messageId: number; at: Date }) => void,
   ): Promise<boolean> {
     const skip = skipReason(row);
     if (skip) {
@@ -331,7 +378,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         silent: quiet,
         keyboard: { inline_keyboard: [[{ text: rendered.buttonText, url: rendered.url }]] },
       });
-      sent.push({ id: row.id, messageId, at: new Date() });
+      record({ id: row.id, messageId, at: new Date() });
       emit({
         type: "sent",
         kind: row.kind,
