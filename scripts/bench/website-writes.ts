@@ -1,40 +1,41 @@
 /**
- * Cost of our triggers to the website: pgbench runs the website's own statements with
- * the telegram triggers enabled and disabled, alternating rounds in the same run, and
- * prints transactions per second and the ratio (with ÷ without).
+ * Cost of our triggers to the website: pgbench runs the website's own statements
+ * (8 clients) with our triggers, with none, with a reference trigger doing one 3-column
+ * INSERT, and with graphile-worker's trigger (add_job, as peer.ts), rotating the modes
+ * round after round in the same run, and prints each mode's transactions per second ÷
+ * those without triggers (medians). It also reports the server's CPU time per
+ * transaction (all of this PostgreSQL's processes, from /proc), which other load on the
+ * machine disturbs less than throughput does.
  *
- *   npx tsx scripts/bench/website-writes.ts [--seconds 10] [--rounds 3] [--clients 8] [--idle]
+ *   npx tsx scripts/bench/website-writes.ts [--seconds 4] [--rounds 6] [--clients 8] [--idle]
  *
- * By default a notifier is busy draining (it holds the doorbell lock), as it is under
- * load, so the triggers only INSERT the outbox row. --idle: no notifier busy, so every
- * write also NOTIFYs (the case of a quiet shop, where throughput does not matter).
- * Needs `pgbench` on the PATH (Debian: postgresql-client). Uses its own embedded PostgreSQL.
+ * By default a notifier is busy draining (it holds the busy locks), as under load, so
+ * our triggers only INSERT the event row. --idle: no notifier busy, so every write also
+ * NOTIFYs (a quiet shop, where throughput does not matter).
+ * Needs `pgbench` on the PATH (Debian: postgresql-client).
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import postgres from "postgres";
-import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
-import { loadWebsiteSchema, runMigrations } from "../../src/db/migrations.ts";
+import { startBenchDatabase } from "./database.ts";
+import { installPeer, PEER_TRIGGERS } from "./peer.ts";
+import { type BenchRow, formatTable, median } from "./report.ts";
 
 const run = promisify(execFile);
 
-export interface WebsiteWritesResult {
-  statement: string;
-  withTriggers: number[];
-  withoutTriggers: number[];
-  /** With only a reference trigger doing one 3-column INSERT into a table without index. */
-  withReference: number[];
-  ratio: number;
-  referenceRatio: number;
-}
+type Mode = "off" | "ours" | "reference" | "peer";
+const MODES: Mode[] = ["off", "ours", "reference", "peer"];
+const TRIGGERS: Record<Mode, string[]> = {
+  off: [],
+  ours: ["telegram_record_file_upload", "telegram_record_file_change"],
+  reference: ["bench_reference_insert", "bench_reference_update"],
+  peer: PEER_TRIGGERS,
+};
 
-type Mode = "ours" | "off" | "reference";
-const MODES: Mode[] = ["ours", "off", "reference"];
-
-/** The cheapest trigger that records anything: the floor to compare ours with. */
+/** The cheapest AFTER trigger that records anything: the floor to compare ours with. */
 const REFERENCE_TRIGGER = `
 CREATE TABLE bench_reference (user_id text, kind text, subject_id text);
 CREATE FUNCTION bench_reference() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -48,17 +49,6 @@ CREATE TRIGGER bench_reference_update AFTER UPDATE ON tuning_files
   FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION bench_reference();
 `;
 
-async function setMode(db: postgres.Sql, mode: Mode): Promise<void> {
-  await db.unsafe("ALTER TABLE tuning_files DISABLE TRIGGER USER");
-  if (mode === "ours") {
-    await db.unsafe("ALTER TABLE tuning_files ENABLE TRIGGER telegram_record_file_upload");
-    await db.unsafe("ALTER TABLE tuning_files ENABLE TRIGGER telegram_record_file_change");
-  } else if (mode === "reference") {
-    await db.unsafe("ALTER TABLE tuning_files ENABLE TRIGGER bench_reference_insert");
-    await db.unsafe("ALTER TABLE tuning_files ENABLE TRIGGER bench_reference_update");
-  }
-}
-
 const STATEMENTS = {
   "status UPDATE": `\\set n random(1, 10000)
 UPDATE tuning_files
@@ -67,136 +57,153 @@ UPDATE tuning_files
        "updatedDate" = now(), "updatedAt" = now()
  WHERE id = 'file-' || :n;
 `,
-  "upload INSERT": `\\set n random(1, 1000)
+  "file INSERT": `\\set n random(1, 1000)
 INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", "updatedAt")
 VALUES (gen_random_uuid()::text, 'user-' || :n, 'stage1_golf_tdi.bin', gen_random_uuid()::text, 524288, 'bin', now());
 `,
 };
 
-/** Runs the comparison; returns one result per website statement. */
-export async function benchWebsiteWrites(options: {
-  seconds: number;
-  rounds: number;
-  clients: number;
-  idle: boolean;
+export interface WebsiteWritesOptions {
+  /** Length of one pgbench round. Defaults to 4 s. */
+  seconds?: number;
+  /** Rounds per mode. Defaults to 6. */
+  rounds?: number;
+  /** Defaults to 8. */
+  clients?: number;
+  /** No notifier busy: every write NOTIFYs. Defaults to false. */
+  idle?: boolean;
   log?: (line: string) => void;
-}): Promise<WebsiteWritesResult[]> {
-  const log = options.log ?? console.log;
-  const dir = await mkdtemp(path.join(tmpdir(), "compucar-bench-"));
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, "data") });
-  const url = new URL(server.url);
-  const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+}
+
+/** Runs the comparison for each website statement; returns the table's rows. */
+export async function benchWebsiteWrites(options: WebsiteWritesOptions = {}): Promise<BenchRow[]> {
+  const seconds = options.seconds ?? 4;
+  const rounds = options.rounds ?? 6;
+  const clients = options.clients ?? 8;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const db = await startBenchDatabase("writes");
+  const dir = await mkdtemp(path.join(tmpdir(), "compucar-pgbench-"));
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const busy = postgres(db.url, { max: 1, onnotice: () => {} });
   try {
-    await sql`CREATE DATABASE bench`;
-    const benchUrl = server.url.replace(/\/postgres$/, "/bench");
-    await loadWebsiteSchema(benchUrl);
-    await runMigrations(benchUrl);
-    const db = postgres(benchUrl, { max: 1, onnotice: () => {} });
-    await db`
+    await installPeer(db.url);
+    await sql.unsafe(REFERENCE_TRIGGER);
+    await sql`
       INSERT INTO users (id, email, "firstName", "lastName", "updatedAt", "telegramChatId", "telegramLinkedAt")
       SELECT 'user-' || g, 'c' || g || '@example.com', 'First', 'Last', now(), 'tg1:chat' || g, now()
         FROM generate_series(1, 1000) g`;
-    await db`
+    await setMode(sql, "off");
+    await sql`
       INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", status, "updatedAt")
       SELECT 'file-' || g, 'user-' || (1 + g % 1000), 'stage1_golf_tdi.bin', 'key-' || g, 524288, 'bin', 'PENDING', now()
         FROM generate_series(1, 10000) g`;
-    const busyNotifier = postgres(benchUrl, { max: 1 });
-    if (!options.idle) await busyNotifier`SELECT telegram.notifier_set_busy(true)`;
-    await db.unsafe(REFERENCE_TRIGGER);
-    await db`VACUUM ANALYZE`;
-    const results: WebsiteWritesResult[] = [];
+    if (!options.idle) await busy`SELECT telegram.notifier_set_busy(true)`;
+    await sql`VACUUM ANALYZE`;
+    const [{ pid }] = await sql<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
+    const postmaster = await parentOf(pid);
+
+    const rows: BenchRow[] = [];
     for (const [statement, script] of Object.entries(STATEMENTS)) {
       const file = path.join(dir, "script.sql");
       await writeFile(file, script);
-      const tps: Record<Mode, number[]> = { ours: [], off: [], reference: [] };
-      for (let round = 0; round < options.rounds; round++) {
+      const tps: Record<Mode, number[]> = { off: [], ours: [], reference: [], peer: [] };
+      const cpu: Record<Mode, number[]> = { off: [], ours: [], reference: [], peer: [] };
+      for (let round = 0; round < rounds; round++) {
         for (let i = 0; i < MODES.length; i++) {
           const mode = MODES[(round + i) % MODES.length] as Mode;
-          await setMode(db, mode);
-          await db`TRUNCATE telegram.events, telegram.outbox, bench_reference`;
-          await db`CHECKPOINT`;
+          await setMode(sql, mode);
+          await sql`TRUNCATE telegram.events, telegram.outbox, bench_reference,
+                             graphile_worker._private_jobs, graphile_worker._private_job_queues CASCADE`;
+          await sql`VACUUM tuning_files`;
+          await sql`CHECKPOINT`;
+          const before = postmaster ? await serverCpuSeconds(postmaster) : Number.NaN;
           const { stdout } = await run(
             "pgbench",
             [
-              "-n",
-              "-f",
-              file,
-              "-c",
-              String(options.clients),
-              "-j",
-              "2",
-              "-T",
-              String(options.seconds),
-              "-h",
-              url.hostname,
-              "-p",
-              url.port,
-              "-U",
-              url.username,
-              "bench",
+              ...["-n", "-f", file, "-c", String(clients), "-j", "2", "-T", String(seconds)],
+              ...["-h", db.host, "-p", db.port, "-U", db.user, db.database],
             ],
-            { env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) } },
+            { env: { ...process.env, PGPASSWORD: db.password } },
           );
+          const after = postmaster ? await serverCpuSeconds(postmaster) : Number.NaN;
           const value = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+          const count = Number(/actually processed: (\d+)/.exec(stdout)?.[1]);
           tps[mode].push(value);
+          cpu[mode].push(((after - before) * 1e6) / count);
           log(`${statement}: round ${round + 1} ${mode.padEnd(9)} ${value.toFixed(0)} tps`);
         }
       }
-      results.push({
-        statement,
-        withTriggers: tps.ours,
-        withoutTriggers: tps.off,
-        withReference: tps.reference,
-        ratio: median(tps.ours) / median(tps.off),
-        referenceRatio: median(tps.reference) / median(tps.off),
+      const ratio = (m: Mode) => median(tps[m]) / median(tps.off);
+      const cpuRatio = (m: Mode) => median(cpu.off) / median(cpu[m]);
+      rows.push({
+        name: `website ${statement}: tps with our triggers ÷ without`,
+        value: ratio("ours"),
+        unit: "ratio",
+        target: { op: ">=", value: 0.9 },
+        peer: ratio("peer"),
+        beatPeer: true,
+        note:
+          `tps without ${median(tps.off).toFixed(0)}, ours ${median(tps.ours).toFixed(0)}, ` +
+          `one-INSERT reference trigger ${median(tps.reference).toFixed(0)} (${ratio("reference").toFixed(3)}), ` +
+          `graphile-worker ${median(tps.peer).toFixed(0)}; server CPU per transaction ` +
+          `${median(cpu.off).toFixed(0)} / ${median(cpu.ours).toFixed(0)} / ${median(cpu.reference).toFixed(0)} / ${median(cpu.peer).toFixed(0)} µs ` +
+          `(without / ours / reference / graphile-worker: ratios ${cpuRatio("ours").toFixed(3)}, ${cpuRatio("reference").toFixed(3)}, ${cpuRatio("peer").toFixed(3)}); ` +
+          `medians of ${rounds} rounds of ${seconds} s, ${clients} clients${options.idle ? ", no notifier busy" : ""}`,
       });
     }
-    await db.end();
-    await busyNotifier.end();
-    return results;
+    return rows;
   } finally {
+    await busy.end();
     await sql.end();
-    await server.stop();
+    await db.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+async function setMode(sql: postgres.Sql, mode: Mode): Promise<void> {
+  await sql.unsafe("ALTER TABLE tuning_files DISABLE TRIGGER USER");
+  for (const name of TRIGGERS[mode])
+    await sql.unsafe(`ALTER TABLE tuning_files ENABLE TRIGGER ${name}`);
+}
+
+/** The parent of a backend: the postmaster (undefined when the server is not on this machine). */
+async function parentOf(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (!stat) return undefined;
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+}
+
+/** CPU seconds used by the postmaster and its children, living and exited. */
+async function serverCpuSeconds(postmaster: number): Promise<number> {
+  const tick = 100;
+  let total = 0;
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    if (!stat) continue;
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const pid = Number(entry);
+    if (pid !== postmaster && Number(f[1]) !== postmaster) continue;
+    total += Number(f[11]) + Number(f[12]);
+    if (pid === postmaster) total += Number(f[13]) + Number(f[14]);
+  }
+  return total / tick;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
-      seconds: { type: "string", default: "5" },
-      rounds: { type: "string", default: "5" },
+      seconds: { type: "string", default: "4" },
+      rounds: { type: "string", default: "6" },
       clients: { type: "string", default: "8" },
       idle: { type: "boolean", default: false },
     },
   });
-  const results = await benchWebsiteWrites({
+  const rows = await benchWebsiteWrites({
     seconds: Number(values.seconds),
     rounds: Number(values.rounds),
     clients: Number(values.clients),
     idle: values.idle,
   });
-  console.log(
-    "\nstatement      | tps, no trigger | tps, our triggers | ratio | tps, one-INSERT reference trigger | ratio",
-  );
-  for (const r of results) {
-    const cells = [
-      r.statement.padEnd(14),
-      median(r.withoutTriggers).toFixed(0).padStart(15),
-      median(r.withTriggers).toFixed(0).padStart(17),
-      r.ratio.toFixed(3).padStart(5),
-      median(r.withReference).toFixed(0).padStart(33),
-      r.referenceRatio.toFixed(3).padStart(5),
-    ];
-    console.log(cells.join(" | "));
-  }
-  console.log(
-    `(medians of ${values.rounds} rounds of ${values.seconds} s, ${values.clients} clients, modes rotated)`,
-  );
+  console.log(`\n${formatTable(rows)}`);
 }
