@@ -138,6 +138,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         enabled: config.telegram.enabled,
       });
       countUpdates(bot, metrics);
+      // Runs after polling, HTTP and the notifier have stopped (cleanups run in reverse),
+      // before the connections close: the last usage counts are written.
+      const theBot = bot;
+      cleanups.push(["bot usage counters", () => theBot.stopUsage()]);
     }
 
     const webhook =

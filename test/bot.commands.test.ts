@@ -1,6 +1,6 @@
 import type { RunnerHandle } from "@grammyjs/runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBot, runBot } from "../src/bot/bot.ts";
+import { type CustomerBot, createBot, runBot } from "../src/bot/bot.ts";
 import { createLogger } from "../src/log.ts";
 import { createMailer } from "../src/mailer.ts";
 import { BotApiDouble } from "./support/bot-api-double.ts";
@@ -14,6 +14,7 @@ let db: TestDatabase;
 let telegram: BotApiDouble;
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let runner: RunnerHandle;
+let bot: CustomerBot;
 let site: ReturnType<typeof website>;
 let nextChat = 5000;
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
   telegram = await BotApiDouble.start({ botUsername: "CompuCarBot" });
   smtp = await startSmtpSink();
   site = website(db.sql);
-  const bot = createBot({
+  bot = createBot({
     token: telegram.token,
     apiRoot: telegram.url,
     sql: db.sql,
@@ -333,5 +334,39 @@ describe("robustness", () => {
     await expect(
       db.sql`UPDATE users SET "telegramChatId" = ${cipher.encrypt(chat)} WHERE id = ${b}`,
     ).rejects.toThrow(/users_telegramChatId_key/);
+  });
+});
+
+describe("usage counters", () => {
+  it("counted per day and command, and per day and chat with its last link state; each write adds to what is stored", async () => {
+    await bot.flushUsage();
+    const uses = async () =>
+      new Map(
+        (
+          await db.sql<Array<{ command: string; uses: number }>>`
+            SELECT command, uses::int AS uses FROM telegram.command_usage WHERE day = current_date`
+        ).map((r) => [r.command, r.uses]),
+      );
+    const activity = async (chat: number) =>
+      db.sql<Array<{ linked: boolean; updates: number }>>`
+        SELECT linked, updates FROM telegram.chat_activity
+         WHERE day = current_date AND chat_fingerprint = telegram.chat_fingerprint(${cipher.encrypt(chat)})`;
+    const before = await uses();
+    const chat = nextChat++;
+    await say(chat, "/help");
+    await say(chat, "/help");
+    await say(chat, "hello");
+    await site.createUser({ chatId: cipher.encrypt(chat) });
+    await say(chat, "/start");
+    await bot.flushUsage();
+    const after = await uses();
+    const added = (command: string) => (after.get(command) ?? 0) - (before.get(command) ?? 0);
+    expect([added("help"), added("text"), added("start")]).toEqual([2, 1, 1]);
+    expect(await activity(chat)).toEqual([{ linked: true, updates: 4 }]);
+
+    await say(chat, "/files");
+    await bot.flushUsage();
+    expect(await activity(chat)).toEqual([{ linked: true, updates: 5 }]);
+    expect((await uses()).get("files")).toBe((after.get("files") ?? 0) + 1);
   });
 });

@@ -41,7 +41,7 @@ import { Worker } from "node:worker_threads";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
 import { Bot, type Context } from "grammy";
 import postgres from "postgres";
-import { createBot, runBot } from "../../src/bot/bot.ts";
+import { type CustomerBot, createBot, runBot } from "../../src/bot/bot.ts";
 import { MESSAGES } from "../../src/bot/messages.ts";
 import { ChatIdCipher } from "../../src/chat-id.ts";
 import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
@@ -92,6 +92,7 @@ export async function benchBot(options: BotBenchOptions = {}): Promise<BenchRow[
   let sql: postgres.Sql | undefined;
   let telegram: DoubleWorker | undefined;
   let runner: RunnerHandle | undefined;
+  let customerBot: CustomerBot | undefined;
   try {
     server = await startEmbeddedPostgres({ dir: path.join(dir, "data") });
     admin = postgres(server.url, { max: 1, onnotice: () => {} });
@@ -125,6 +126,7 @@ export async function benchBot(options: BotBenchOptions = {}): Promise<BenchRow[
       linkVerification: "none",
       support: { email: "support@compucar.pro" },
     });
+    customerBot = bot;
     // What the replies say: every chat is linked, so never "link first" or "went wrong".
     const replies = { files: 0, orders: 0, welcome: 0, needLink: 0, error: 0, other: 0 };
     const en = MESSAGES.en;
@@ -247,6 +249,7 @@ export async function benchBot(options: BotBenchOptions = {}): Promise<BenchRow[
     ];
   } finally {
     await runner?.stop().catch(() => {});
+    await customerBot?.stopUsage().catch(() => {});
     await telegram?.close().catch(() => {});
     await sql?.end({ timeout: 5 }).catch(() => {});
     await admin?.end({ timeout: 5 }).catch(() => {});
@@ -388,7 +391,10 @@ async function seed(sql: postgres.Sql, cipher: ChatIdCipher): Promise<void> {
   await sql`VACUUM ANALYZE`;
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of what one update of each command runs (src/bot/bot.ts). */
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of what one update of each command runs (src/bot/bot.ts); the
+ * usage counters are written every 5 s, not per update (src/bot/usage.ts).
+ */
 async function explain(
   sql: postgres.Sql,
   cipher: ChatIdCipher,
@@ -399,27 +405,14 @@ async function explain(
   const userId = "user-1";
   const queries: Array<[string, postgres.PendingQuery<postgres.Row[]>]> = [
     [
-      "accountOfChat",
-      sql`EXPLAIN (ANALYZE, BUFFERS) SELECT id, "firstName" AS "firstName", "lastName" AS "lastName", email, language, timezone
-            FROM users WHERE "telegramChatId" = ANY(${forms}) LIMIT 1`,
-    ],
-    [
-      "chat_prefs language",
-      sql`EXPLAIN (ANALYZE, BUFFERS) SELECT language FROM telegram.chat_prefs WHERE user_id = ${userId}`,
-    ],
-    [
-      "chat_fingerprint",
-      sql`EXPLAIN (ANALYZE, BUFFERS) SELECT telegram.chat_fingerprint(${forms[0] ?? ""}) AS fp`,
-    ],
-    [
-      "usage counters",
-      sql`EXPLAIN (ANALYZE, BUFFERS) WITH c AS (
-            INSERT INTO telegram.command_usage (day, command, uses) VALUES (current_date, 'files', 1)
-            ON CONFLICT (day, command) DO UPDATE SET uses = telegram.command_usage.uses + 1)
-          INSERT INTO telegram.chat_activity (day, chat_fingerprint, linked, updates)
-          VALUES (current_date, 'explain', true, 1)
-          ON CONFLICT (day, chat_fingerprint) DO UPDATE
-            SET updates = telegram.chat_activity.updates + 1, linked = EXCLUDED.linked`,
+      "chat lookup (account, language override, fingerprint)",
+      sql`EXPLAIN (ANALYZE, BUFFERS) SELECT telegram.chat_fingerprint(${forms[0] ?? ""}) AS fp, a.*
+            FROM (SELECT) AS one
+            LEFT JOIN LATERAL (
+              SELECT u.id, u."firstName", u."lastName", u.email, u.language, u.timezone, p.language AS "preferredLanguage"
+                FROM users u LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
+               WHERE u."telegramChatId" = ANY(${forms}) LIMIT 1
+            ) AS a ON true`,
     ],
     [
       "/files",

@@ -5,9 +5,9 @@ import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
 import { escapeHtml, formatDateTime, type Locale, pickLocale, truncate } from "../format.ts";
 import {
-  accountOfChat,
   type LinkedAccount,
   linkChat,
+  lookUpChat,
   redeemLinkToken,
   requestCode,
   unlinkChat,
@@ -16,6 +16,7 @@ import {
 import type { Logger } from "../log.ts";
 import type { Mailer } from "../mailer.ts";
 import { FILE_STATUS, MESSAGES, ORDER_STATUS } from "./messages.ts";
+import { createUsageCounter } from "./usage.ts";
 
 export interface BotOptions {
   token: string;
@@ -31,6 +32,8 @@ export interface BotOptions {
   botInfo?: UserFromGetMe;
   /** false: answer nothing. Defaults to true. */
   enabled?: boolean;
+  /** How often the usage counters are written, in ms. Defaults to 5,000. */
+  usageFlushMs?: number;
 }
 
 interface BotState {
@@ -39,6 +42,14 @@ interface BotState {
   chatFingerprint: string;
 }
 type BotContext = Context & { state: BotState };
+
+/** The customer bot: a grammY bot that counts usage in memory and writes it periodically. */
+export type CustomerBot = Bot<BotContext> & {
+  /** Writes the usage counts gathered so far (telegram.command_usage, chat_activity). */
+  flushUsage(): Promise<void>;
+  /** Stops the periodic usage write and writes what is left: call it after the last update. */
+  stopUsage(): Promise<void>;
+};
 
 /** The commands the bot answers. */
 export const COMMANDS = [
@@ -57,9 +68,11 @@ const KINDS = ["files", "orders", "payments"] as const;
 /**
  * The customer bot: private chats only, one chat's updates in order, every command
  * localized (the account's language, else Telegram's, else English; /settings overrides).
+ * Usage counters are written every `usageFlushMs` (5 s by default) and by `stopUsage()`.
  */
-export function createBot(options: BotOptions): Bot<BotContext> {
+export function createBot(options: BotOptions): CustomerBot {
   const { sql, chatIds, logger } = options;
+  const usage = createUsageCounter(sql, logger, { flushMs: options.usageFlushMs });
   const bot = new Bot<BotContext>(options.token, {
     client: { apiRoot: options.apiRoot },
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
@@ -78,38 +91,13 @@ export function createBot(options: BotOptions): Bot<BotContext> {
       }
       return;
     }
-    const account = await accountOfChat(sql, chatIds, chat.id);
-    const [prefs] = account
-      ? await sql<
-          [{ language: string | null }?]
-        >`SELECT language FROM telegram.chat_prefs WHERE user_id = ${account.id}`
-      : [];
-    const [{ fp }] = await sql<
-      [{ fp: string }]
-    >`SELECT telegram.chat_fingerprint(${chatIds.encrypt(chat.id)}) AS fp`;
+    const { account, preferredLanguage, chatFingerprint } = await lookUpChat(sql, chatIds, chat.id);
     (ctx as BotContext).state = {
-      locale: pickLocale(prefs?.language, account?.language, ctx.from?.language_code),
+      locale: pickLocale(preferredLanguage, account?.language, ctx.from?.language_code),
       account,
-      chatFingerprint: fp,
+      chatFingerprint,
     };
-    const command = /^\/([a-z]+)/i.exec(ctx.message?.text ?? "")?.[1]?.toLowerCase();
-    const name =
-      command && (COMMANDS as readonly string[]).includes(command)
-        ? command
-        : ctx.message
-          ? "text"
-          : ctx.callbackQuery
-            ? "button"
-            : "other";
-    await sql`
-      WITH c AS (
-        INSERT INTO telegram.command_usage (day, command, uses) VALUES (current_date, ${name}, 1)
-        ON CONFLICT (day, command) DO UPDATE SET uses = telegram.command_usage.uses + 1
-      )
-      INSERT INTO telegram.chat_activity (day, chat_fingerprint, linked, updates)
-      VALUES (current_date, ${fp}, ${account !== undefined}, 1)
-      ON CONFLICT (day, chat_fingerprint) DO UPDATE
-        SET updates = telegram.chat_activity.updates + 1, linked = EXCLUDED.linked`;
+    usage.count(commandName(ctx), chatFingerprint, account !== undefined);
     await next();
   });
 
@@ -418,7 +406,15 @@ export function createBot(options: BotOptions): Bot<BotContext> {
     logger.error({ err: error.error, updateId: ctx.update.update_id }, "bot: an update failed");
     await ctx.reply(MESSAGES[ctx.state?.locale ?? "en"].error).catch(() => {});
   });
-  return bot;
+  return Object.assign(bot, { flushUsage: usage.flush, stopUsage: usage.stop });
+}
+
+/** The usage counters' name for an update: its command, else text, button or other. */
+function commandName(ctx: Context): string {
+  const command = /^\/([a-z]+)/i.exec(ctx.message?.text ?? "")?.[1]?.toLowerCase();
+  if (command && (COMMANDS as readonly string[]).includes(command)) return command;
+  if (ctx.message) return "text";
+  return ctx.callbackQuery ? "button" : "other";
 }
 
 /** Registers the command list in each language (a failure is a warning: the bot still works). */

@@ -24,6 +24,57 @@ export async function accountOfChat(
   return row;
 }
 
+/** What the bot needs to know about a chat for each update. */
+export interface ChatLookup {
+  /** The linked account, if any. */
+  account: LinkedAccount | undefined;
+  /** The account's /settings language (telegram.chat_prefs), if set. */
+  preferredLanguage: string | undefined;
+  /** telegram.chat_fingerprint of the chat's stored (encrypted) id. */
+  chatFingerprint: string;
+}
+
+/**
+ * The account linked to a chat (encrypted or legacy plaintext id), its language override
+ * and the chat's fingerprint, in one query; the chat id is encrypted once.
+ */
+export async function lookUpChat(
+  sql: postgres.Sql,
+  chatIds: ChatIdCipher,
+  chatId: number,
+): Promise<ChatLookup> {
+  const forms = chatIds.storedForms(chatId);
+  const stored = forms[0] ?? chatIds.encrypt(chatId);
+  const [row] = await sql<
+    [
+      {
+        fp: string;
+        id: string | null;
+        firstName: string;
+        lastName: string;
+        email: string;
+        language: string;
+        timezone: string;
+        preferredLanguage: string | null;
+      },
+    ]
+  >`
+    SELECT telegram.chat_fingerprint(${stored}) AS fp, a.*
+      FROM (SELECT) AS one
+      LEFT JOIN LATERAL (
+        SELECT u.id, u."firstName" AS "firstName", u."lastName" AS "lastName", u.email,
+               u.language, u.timezone, p.language AS "preferredLanguage"
+          FROM users u LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
+         WHERE u."telegramChatId" = ANY(${forms}) LIMIT 1
+      ) AS a ON true`;
+  const { fp, id, preferredLanguage, ...rest } = row;
+  return {
+    account: id === null ? undefined : { id, ...rest },
+    preferredLanguage: preferredLanguage ?? undefined,
+    chatFingerprint: fp,
+  };
+}
+
 /** Result of a link attempt. */
 export type LinkResult =
   | { ok: true; account: LinkedAccount; previousChat?: string }
@@ -41,14 +92,14 @@ export async function linkChat(
   chatIds: ChatIdCipher,
   options: { userId: string; chatId: number; username?: string; proven: boolean; detail: string },
 ): Promise<LinkResult> {
-  const stored = chatIds.encrypt(options.chatId);
+  const forms = chatIds.storedForms(options.chatId);
+  const stored = forms[0] ?? chatIds.encrypt(options.chatId);
   return sql.begin(async (tx) => {
     await tx`SELECT set_config('telegram.actor', 'bot', true), set_config('telegram.audit_detail', ${options.detail}, true)`;
     const [account] = await tx<Array<LinkedAccount & { chat: string | null }>>`
       SELECT id, "firstName" AS "firstName", "lastName" AS "lastName", email, language, timezone, "telegramChatId" AS chat
         FROM users WHERE id = ${options.userId} FOR UPDATE`;
     if (!account) return { ok: false, reason: "no-account" } as const;
-    const forms = chatIds.storedForms(options.chatId);
     const others = await tx<Array<{ id: string }>>`
       SELECT id FROM users WHERE "telegramChatId" = ANY(${forms}) AND id <> ${options.userId} FOR UPDATE`;
     const alreadyThisChat = account.chat !== null && forms.includes(account.chat);
