@@ -10,7 +10,9 @@ import { ChatIdCipher } from "../../src/chat-id.ts";
 import { renderNotification } from "../../src/notifier/render.ts";
 
 const env = process.env;
-const endpoint = new URL(`${env.TELEGRAM_API_ROOT}/bot${env.TELEGRAM_CUSTOMER_BOT_TOKEN}/sendMessage`);
+const endpoint = new URL(
+  `${env.TELEGRAM_API_ROOT}/bot${env.TELEGRAM_CUSTOMER_BOT_TOKEN}/sendMessage`,
+);
 const concurrency = Number(env.PEER_CONCURRENCY ?? 16);
 const localQueue = Number(env.PEER_LOCAL_QUEUE ?? 500);
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });

@@ -48,5 +48,6 @@ export async function useTriggers(sql: postgres.Sql, who: "ours" | "peer" | "non
       : who === "peer"
         ? PEER_TRIGGERS
         : [];
-  for (const name of names) await sql.unsafe(`ALTER TABLE public.tuning_files ENABLE TRIGGER ${name}`);
+  for (const name of names)
+    await sql.unsafe(`ALTER TABLE public.tuning_files ENABLE TRIGGER ${name}`);
 }
