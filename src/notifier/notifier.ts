@@ -199,7 +199,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   async function drain(): Promise<void> {
     if (options.enabled === false) return;
-    await setBusy(true);
+    // Taken on its own connection while the first claim runs: it only quiets the bell.
+    const becameBusy = setBusy(true);
     // The next claim, started while the current batch's last chains are still sending.
     let next: Promise<Claim> | undefined;
     try {
@@ -243,6 +244,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
             left.rows.map((r) => r.id),
           ).catch(() => {});
       }
+      await becameBusy;
       await setBusy(false);
     }
     // Rows committed while we were busy rang no bell: look again shortly.

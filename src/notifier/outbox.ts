@@ -1,8 +1,5 @@
 import type postgres from "postgres";
 
-/** Advisory lock ('tele', 2) serializing claims: one notifier ingests and picks at a time. */
-const CLAIM_LOCK = [1952803941, 2] as const;
-
 /** A claimed outbox row joined with the customer's account and preferences. */
 export interface ClaimedRow {
   id: string;
@@ -62,68 +59,17 @@ export async function claimDue(
   },
 ): Promise<Claim> {
   const scan = options.scan ?? Math.max(2_000, 4 * options.limit);
-  return sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${CLAIM_LOCK[0]}, ${CLAIM_LOCK[1]})`;
-    const [{ last }] = await tx<[{ last: string }]>`
-      SELECT coalesce(max(id), 0)::text AS last FROM telegram.outbox`;
-    await tx`SELECT telegram.ingest_events()`;
-    // Rows just ingested that nobody is told about are settled in bulk, once; the few
-    // whose customer changes between ingest and send are caught when claimed.
-    const skipped = await tx<Array<{ kind: string; reason: string }>>`
-      UPDATE telegram.outbox o
-         SET status = 'skipped',
-             last_error = CASE WHEN h.user_exists IS NULL THEN 'user deleted'
-                               WHEN h.chat IS NULL THEN 'not linked'
-                               WHEN h.blocked_at IS NOT NULL THEN 'blocked'
-                               ELSE 'muted' END
-        FROM (SELECT b.id, u.id IS NOT NULL OR NULL AS user_exists, u."telegramChatId" AS chat,
-                     p.blocked_at, p.muted_kinds,
-                     CASE WHEN b.kind IN ('file_paid', 'payment_received') THEN 'payments'
-                          WHEN b.kind LIKE 'order%' THEN 'orders' ELSE 'files' END AS category
-                FROM telegram.outbox b
-                LEFT JOIN public.users u ON u.id = b.user_id
-                LEFT JOIN telegram.chat_prefs p ON p.user_id = b.user_id
-               WHERE b.id > ${last}::bigint AND b.status = 'pending') h
-       WHERE o.id = h.id
-         AND (h.user_exists IS NULL OR h.chat IS NULL OR h.blocked_at IS NOT NULL
-              OR h.category = ANY (coalesce(h.muted_kinds, '{}')))
-      RETURNING o.kind, o.last_error AS reason`;
-    const rows = await tx<ClaimedRow[]>`
-      WITH head AS (
-        SELECT id, user_id,
-               (due_at IS NULL OR due_at <= now()) AND (locked_until IS NULL OR locked_until < now()) AS pickable
-          FROM telegram.outbox
-         WHERE status = 'pending'
-         ORDER BY id
-         LIMIT ${scan}
-      ), chains AS (
-        SELECT id, row_number() OVER w AS n, bool_and(pickable) OVER w AS open
-          FROM head
-        WINDOW w AS (PARTITION BY user_id ORDER BY id)
-      ), chosen AS (
-        SELECT id FROM chains
-         WHERE open AND n <= ${options.perCustomer ?? 10}
-         ORDER BY id
-         LIMIT ${options.limit}
-      ), leased AS (
-        UPDATE telegram.outbox o
-           SET locked_until = now() + make_interval(secs => ${options.leaseSeconds}),
-               locked_by = ${options.workerId}, attempts = o.attempts + 1
-          FROM chosen c WHERE o.id = c.id
-        RETURNING o.*
-      )
-      SELECT l.id::text AS id, l.user_id, l.kind, l.subject_id, l.label, l.status_to, l.eta_minutes,
-             l.comment, l.tracking_number, l.cod_status, l.paid, l.attempts, l.created_at,
-             u."firstName" AS first_name, u."lastName" AS last_name, u.language, u.timezone,
-             u."telegramChatId" AS chat, u.id IS NOT NULL AS user_exists,
-             p.muted_kinds, p.language AS language_override, p.quiet_hours_start AS quiet_start,
-             p.quiet_hours_end AS quiet_end, p.blocked_at
-        FROM leased l
-        LEFT JOIN public.users u ON u.id = l.user_id
-        LEFT JOIN telegram.chat_prefs p ON p.user_id = l.user_id
-       ORDER BY l.id`;
-    return { rows: [...rows], skipped: [...skipped] };
-  });
+  // One round trip: telegram.claim_batch (migration 000010) does it all server-side.
+  const result = await sql<Array<ClaimedRow & { skipped_reason: string | null }>>`
+    SELECT * FROM telegram.claim_batch(${options.workerId}, ${options.limit},
+      ${options.perCustomer ?? 10}, ${options.leaseSeconds}, ${scan})`;
+  const rows: ClaimedRow[] = [];
+  const skipped: Array<{ kind: string; reason: string }> = [];
+  for (const row of result) {
+    if (row.skipped_reason !== null) skipped.push({ kind: row.kind, reason: row.skipped_reason });
+    else rows.push(row);
+  }
+  return { rows, skipped };
 }
 
 /** Why a claimed row must not be sent now, or undefined when it may. */
