@@ -203,6 +203,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const becameBusy = setBusy(true);
     // The next claim, started while the current batch's last chains are still sending.
     let next: Promise<Claim> | undefined;
+    let delivered = false;
     try {
       for (;;) {
         again = false;
@@ -229,6 +230,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
           if (prefetched) continue;
           break;
         }
+        delivered = true;
         // A full batch means more is waiting: claim it while this one's tail is sending.
         const full = claim.rows.length >= batchSize;
         await deliverBatch(claim.rows, () => {
@@ -247,9 +249,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
       await becameBusy;
       await setBusy(false);
     }
-    // Rows committed while we were busy rang no bell: look again shortly.
-    schedule(25);
+    if (!delivered || stopped || fatal) return;
+    // Rows whose trigger fired while we were busy rang no bell: look once more, now that
+    // the bell rings again, and once more later for a transaction that took its time.
     schedule(250);
+    const probe = await claimBatch();
+    for (const s of probe.skipped) emit({ type: "skipped", kind: s.kind, reason: s.reason });
+    if (probe.rows.length > 0) await deliverBatch(probe.rows, () => {});
+    if (probe.rows.length > 0 || probe.skipped.length > 0) again = true;
   }
 
   function claimBatch(): Promise<Claim> {
