@@ -1,5 +1,5 @@
 --! Previous: sha1:6cd11f91ca277e1ce7661812973b4e1e61aeab3e
---! Hash: sha1:b808268858b9034c6ba88d0fa79ddd7bb1d951fc
+--! Hash: sha1:c05833cad7796949508afa46c84592a46594994a
 --! Message: claim-in-one-call
 
 -- The notifier's claim in one call: one round trip instead of six (BEGIN, the claim
@@ -13,7 +13,8 @@
 -- first `rows per customer` pending rows, and only while every earlier pending row of
 -- that customer is free and due, so a customer's messages never overtake each other.
 -- It returns the skipped rows first (skipped_reason set, kind only), then the leased
--- rows with what rendering needs. Safe to call by hand: leases expire.
+-- rows with what rendering needs. Safe to call by hand: leases expire. Its transaction
+-- commits without waiting for the WAL flush (synchronous_commit off, for it alone).
 CREATE FUNCTION telegram.claim_batch(
   p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision,
   p_scan integer
@@ -31,6 +32,10 @@ AS $$
 DECLARE
   v_last bigint;
 BEGIN
+  -- Nothing here needs to wait for the WAL flush: if the server crashes before it, the
+  -- whole claim is undone (the events go back to telegram.events, the leases vanish) and
+  -- is made again; a message already sent may then be sent twice, as after any crash.
+  PERFORM set_config('synchronous_commit', 'off', true);
   PERFORM pg_advisory_xact_lock(1952803941, 2);
   SELECT coalesce(max(o.id), 0) INTO v_last FROM telegram.outbox o;
   PERFORM telegram.ingest_events();
