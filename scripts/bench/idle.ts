@@ -1,8 +1,8 @@
 /**
  * "Idle service" benchmark: how fast the service starts and how much memory it holds when
- * nothing happens, started as a user starts it (`npm start`, as the README's systemd unit
- * and container image do; `--launcher npx` runs `npx tsx src/main.ts start`, `--launcher
- * node` runs `node --import tsx src/main.ts start`).
+ * nothing happens, started as a user starts it (`npm start`; `--launcher node` runs what
+ * the README's systemd unit and container image run, `node --max-semi-space-size=2
+ * --import tsx src/main.ts start`; `--launcher npx` runs `npx tsx src/main.ts start`).
  *
  *   npx tsx scripts/bench/idle.ts [--runs 3] [--idle-seconds 5] [--launcher npm|npx|node]
  *
@@ -63,7 +63,7 @@ const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.
 const COMMANDS: Record<Launcher, [string, string[]]> = {
   npm: ["npm", ["start"]],
   npx: ["npx", ["tsx", "src/main.ts", "start"]],
-  node: [process.execPath, ["--import", "tsx", "src/main.ts", "start"]],
+  node: [process.execPath, ["--max-semi-space-size=2", "--import", "tsx", "src/main.ts", "start"]],
 };
 const STARTUP_TIMEOUT_MS = 60_000;
 
@@ -103,7 +103,7 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
     const how = {
       npm: "npm start",
       npx: "npx tsx src/main.ts start",
-      node: "node --import tsx src/main.ts start",
+      node: "node --max-semi-space-size=2 --import tsx src/main.ts start",
     }[launcher];
     const of = `median of ${runs}`;
     const exitedZero = results.filter((r) => r.exitCode === 0).length;

@@ -12,7 +12,8 @@
  * - Telegram's limit: the double answers 429 + retry_after beyond 30 sendMessage per
  *   second; delivered rate against the allowed one, and nothing lost.
  *
- * Ours runs as `npm start` does (src/main.ts start --only notifier, LOG_LEVEL info), in a
+ * Ours runs as `npm start` does (node --max-semi-space-size=2 --import tsx src/main.ts
+ * start, here with --only notifier, LOG_LEVEL info), in a
  * process of its own; graphile-worker 0.17 runs peer-worker.ts (concurrency 16, localQueue
  * 500). Each process is timed from its first delivered message, so start-up is left out.
  *
@@ -280,13 +281,24 @@ async function startNotifier(
     NOTIFY_MAX_PER_SECOND: String(maxPerSecond),
     NOTIFY_CONCURRENCY: "16",
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   };
   const profile = process.env.BENCH_CPU_PROF
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
   const args =
     who === "ours"
-      ? [...profile, "--import", "tsx", "src/main.ts", "start", "--only", "notifier"]
+      ? // What `npm start` runs (package.json), with the notifier alone.
+        [
+          ...profile,
+          "--max-semi-space-size=2",
+          "--import",
+          "tsx",
+          "src/main.ts",
+          "start",
+          "--only",
+          "notifier",
+        ]
       : [...profile, "--import", "tsx", "scripts/bench/peer-worker.ts"];
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,
