@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -5,8 +6,19 @@ import { Logger, migrate } from "graphile-migrate";
 import { clearAllPools } from "graphile-migrate/dist/pg.js";
 import postgres from "postgres";
 
-/** The project's top-level folder (where `.gmrc`, `migrations/` and `sql/` live). */
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/**
+ * The project's top-level folder (where `.gmrc`, `migrations/` and `sql/` live): the
+ * nearest folder above this module holding package.json (src/db when run from source,
+ * dist when run from the bundle `npm start` builds).
+ */
+export const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, "../..");
+  }
+}
 
 /** graphile-migrate's folder of committed migrations. */
 export const migrationsFolder = path.join(projectRoot, "migrations");
@@ -23,13 +35,40 @@ export type MigrationLog = (level: string, message: string) => void;
  */
 export async function runMigrations(url: string, log: MigrationLog = () => {}): Promise<void> {
   const logger = new Logger(() => (level, message) => log(level, message));
-  await migrate({ connectionString: url, migrationsFolder, logger });
   // graphile-migrate keeps its pool 200 ms after use, and exits the process if one of its
   // connections dies meanwhile (the embedded server stopping, a test dropping the
-  // database): close the pool now rather than racing that timer.
-  clearAllPools();
-  await new Promise((resolve) => setImmediate(resolve));
+  // database). Its connections carry a name of their own, so that once the pool is told
+  // to close we can wait until the server has seen every one of them go.
+  const named = new URL(url);
+  if (!named.searchParams.has("application_name"))
+    named.searchParams.set("application_name", MIGRATE_APPLICATION_NAME);
+  try {
+    await migrate({ connectionString: named.toString(), migrationsFolder, logger });
+  } finally {
+    // Also when a migration fails (e.g. the refusal over a shared chat id).
+    clearAllPools();
+    // Never hide the migration's own error behind this one (e.g. the server is down).
+    await waitForMigrateConnectionsToClose(url).catch(() => {});
+  }
 }
+
+async function waitForMigrateConnectionsToClose(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    for (let waited = 0; waited < 3_000; waited += 20) {
+      const [{ open }] = await sql<[{ open: number }]>`
+        SELECT count(*)::int AS open FROM pg_stat_activity
+         WHERE application_name = ${MIGRATE_APPLICATION_NAME} AND pid <> pg_backend_pid()`;
+      if (open === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+/** application_name of graphile-migrate's connections. */
+const MIGRATE_APPLICATION_NAME = "compucar-customer-bot migrate";
 
 /** Loads `sql/website-schema.sql` (the website's tables, without Telegram columns). */
 export async function loadWebsiteSchema(url: string): Promise<void> {
