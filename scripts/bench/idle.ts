@@ -1,8 +1,9 @@
 /**
  * "Idle service" benchmark: how fast the service starts and how much memory it holds when
- * nothing happens, started as a user starts it (`npm start`; `--launcher node` runs what
- * the README's systemd unit and container image run, `node --max-semi-space-size=2
- * --import tsx src/main.ts start`; `--launcher npx` runs `npx tsx src/main.ts start`).
+ * nothing happens, started as a user starts it (`npm start`, which bundles the service
+ * first; `--launcher node` runs what the README's systemd unit and container image run,
+ * `node --max-semi-space-size=2 --max-old-space-size=96 --enable-source-maps dist/main.mjs start`, on a bundle
+ * built beforehand; `--launcher npx` runs `npx tsx src/main.ts start` from source).
  *
  *   npx tsx scripts/bench/idle.ts [--runs 3] [--idle-seconds 5] [--launcher npm|npx|node]
  *
@@ -16,12 +17,12 @@
  *   part the launcher takes (spawn → the service's node process exists, from
  *   /proc/<pid>/stat start times, 10 ms resolution);
  * - RSS: VmRSS of the service's own node process (the leaf of the launcher's process
- *   tree running src/main.ts, not the npm/tsx wrappers) after `--idle-seconds` idle; the
+ *   tree running the service, not the npm/tsx wrappers) after `--idle-seconds` idle; the
  *   wrappers' RSS is in the note;
  * - SIGTERM to that process (as systemd or a container runtime sends it): the time to
  *   exit, and whether the exit code is 0 (the launchers pass the service's code on).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,7 +31,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { freePort, startEmbeddedPostgres } from "../../src/db/embedded.ts";
-import { loadWebsiteSchema, runMigrations } from "../../src/db/migrations.ts";
+import { loadWebsiteSchema, projectRoot, runMigrations } from "../../src/db/migrations.ts";
 import { BotApiDouble } from "../../test/support/bot-api-double.ts";
 import { type BenchRow, formatTable, median } from "./report.ts";
 
@@ -63,7 +64,16 @@ const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.
 const COMMANDS: Record<Launcher, [string, string[]]> = {
   npm: ["npm", ["start"]],
   npx: ["npx", ["tsx", "src/main.ts", "start"]],
-  node: [process.execPath, ["--max-semi-space-size=2", "--import", "tsx", "src/main.ts", "start"]],
+  node: [
+    process.execPath,
+    [
+      "--max-semi-space-size=2",
+      "--max-old-space-size=96",
+      "--enable-source-maps",
+      "dist/main.mjs",
+      "start",
+    ],
+  ],
 };
 const STARTUP_TIMEOUT_MS = 60_000;
 
@@ -73,6 +83,9 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
   const runs = options.runs ?? 3;
   const idleMs = (options.idleSeconds ?? 5) * 1000;
   const launcher = options.launcher ?? "npm";
+  // npm start bundles the service itself (prestart); the node launcher runs that bundle.
+  if (launcher === "node")
+    execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: projectRoot });
 
   const dir = await mkdtemp(path.join(tmpdir(), "compucar-bench-idle-"));
   let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
@@ -103,7 +116,7 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
     const how = {
       npm: "npm start",
       npx: "npx tsx src/main.ts start",
-      node: "node --max-semi-space-size=2 --import tsx src/main.ts start",
+      node: "node --max-semi-space-size=2 --max-old-space-size=96 --enable-source-maps dist/main.mjs start",
     }[launcher];
     const of = `median of ${runs}`;
     const exitedZero = results.filter((r) => r.exitCode === 0).length;
@@ -124,7 +137,7 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
         name: `idle: RSS of the service process after ${idleMs / 1000} s idle`,
         value: round1(med((r) => r.rssKiB) / 1024),
         unit: "MiB",
-        note: `${of}; VmRSS of the node process running src/main.ts (V8 heap used ${round1(med((r) => r.heapUsedMiB))} MiB, /metrics); the launcher's wrapper processes add ${round1(med((r) => r.wrappersRssKiB) / 1024)} MiB`,
+        note: `${of}; VmRSS of the node process running the service (V8 heap used ${round1(med((r) => r.heapUsedMiB))} MiB, /metrics); the launcher's wrapper processes add ${round1(med((r) => r.wrappersRssKiB) / 1024)} MiB`,
       },
       {
         name: "idle: SIGTERM → exit",
@@ -288,15 +301,19 @@ async function descendants(root: number): Promise<number[]> {
   return out;
 }
 
-/** The service's own process: the deepest of the tree whose command line runs src/main.ts. */
+/**
+ * The service's own process: the deepest of the tree whose command line runs the service
+ * (src/main.ts, or the dist/main.mjs bundle that `npm start` builds).
+ */
 async function serviceProcess(root: number, tree: number[]): Promise<number> {
   const candidates: number[] = [];
   for (const pid of [root, ...tree]) {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.split("\0").includes("src/main.ts")) candidates.push(pid);
+    const args = cmdline.split("\0");
+    if (args.includes("src/main.ts") || args.includes("dist/main.mjs")) candidates.push(pid);
   }
   const service = candidates.at(-1);
-  if (service === undefined) throw new Error("no process of the tree runs src/main.ts");
+  if (service === undefined) throw new Error("no process of the tree runs the service");
   return service;
 }
 

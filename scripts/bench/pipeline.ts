@@ -12,15 +12,15 @@
  * - Telegram's limit: the double answers 429 + retry_after beyond 30 sendMessage per
  *   second; delivered rate against the allowed one, and nothing lost.
  *
- * Ours runs as `npm start` does (node --max-semi-space-size=2 --import tsx src/main.ts
- * start, here with --only notifier, LOG_LEVEL info), in a
+ * Ours runs as `npm start` does (the dist/main.mjs bundle under node
+ * --max-semi-space-size=2 --max-old-space-size=96, here with --only notifier, LOG_LEVEL info), in a
  * process of its own; graphile-worker 0.17 runs peer-worker.ts (concurrency 16, localQueue
  * 500). Each process is timed from its first delivered message, so start-up is left out.
  *
  *   npx tsx scripts/bench/pipeline.ts [--seconds 60] [--rate 20] [--events 20000]
  *     [--backlog 100000] [--no-peer]
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
@@ -70,6 +70,8 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
   const cipher = ChatIdCipher.fromBase64(key);
   const customers = Math.max(5_000, Math.ceil(backlog / 20), Math.ceil(events / 20));
 
+  // The bundle `npm start` builds and runs.
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: projectRoot });
   const db = await startBenchDatabase("pipeline");
   const sql = postgres(db.url, { max: 2, onnotice: () => {} });
   const rows: BenchRow[] = [];
@@ -291,13 +293,8 @@ async function startNotifier(
       ? // What `npm start` runs (package.json), with the notifier alone.
         [
           ...profile,
-          "--max-semi-space-size=2",
-          "--import",
-          "tsx",
-          "src/main.ts",
-          "start",
-          "--only",
-          "notifier",
+          ...["--max-semi-space-size=2", "--max-old-space-size=96", "--enable-source-maps"],
+          ...["dist/main.mjs", "start", "--only", "notifier"],
         ]
       : [...profile, "--import", "tsx", "scripts/bench/peer-worker.ts"];
   const child = spawn(process.execPath, args, {
