@@ -12,18 +12,6 @@ export interface LinkedAccount {
   timezone: string;
 }
 
-/** Finds the account linked to a chat (encrypted or legacy plaintext id). */
-export async function accountOfChat(
-  sql: postgres.Sql,
-  chatIds: ChatIdCipher,
-  chatId: number,
-): Promise<LinkedAccount | undefined> {
-  const [row] = await sql<LinkedAccount[]>`
-    SELECT id, "firstName" AS "firstName", "lastName" AS "lastName", email, language, timezone
-      FROM users WHERE "telegramChatId" = ANY(${chatIds.storedForms(chatId)}) LIMIT 1`;
-  return row;
-}
-
 /** What the bot needs to know about a chat for each update. */
 export interface ChatLookup {
   /** The linked account, if any. */

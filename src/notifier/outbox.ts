@@ -38,9 +38,9 @@ export interface Claim {
 }
 
 /**
- * In one transaction, under the claim lock: moves new events into the outbox (settling
- * at once those nobody is told about: unlinked, muted, blocked, deleted customers), then
- * leases up to `limit` due rows, oldest first: for each customer the first
+ * In one round trip (telegram.claim_batch, migration 000010: one transaction under the
+ * claim lock): moves new events into the outbox (settling at once those nobody is told
+ * about: unlinked, muted, blocked, deleted customers), then leases up to `limit` due rows, oldest first: for each customer the first
  * `perCustomer` pending rows, and only while every earlier pending row of that customer
  * is free and due. So a customer's messages never overtake each other, even across
  * notifier processes, and one claim serves many messages. A lease that is not settled
@@ -59,7 +59,6 @@ export async function claimDue(
   },
 ): Promise<Claim> {
   const scan = options.scan ?? Math.max(2_000, 4 * options.limit);
-  // One round trip: telegram.claim_batch (migration 000010) does it all server-side.
   const result = await sql<Array<ClaimedRow & { skipped_reason: string | null }>>`
     SELECT * FROM telegram.claim_batch(${options.workerId}, ${options.limit},
       ${options.perCustomer ?? 10}, ${options.leaseSeconds}, ${scan})`;
@@ -109,15 +108,6 @@ export async function release(sql: postgres.Sql, ids: readonly string[]): Promis
     UPDATE telegram.outbox
        SET locked_until = NULL, locked_by = NULL, attempts = greatest(attempts - 1, 0)
      WHERE id = ANY(${ids}::bigint[]) AND status = 'pending'`;
-}
-
-/** Telegram accepted the message. */
-export async function markSent(sql: postgres.Sql, id: string, messageId: number): Promise<void> {
-  await sql`
-    UPDATE telegram.outbox
-       SET status = 'sent', sent_at = now(), telegram_message_id = ${messageId},
-           locked_until = NULL, locked_by = NULL, last_error = NULL
-     WHERE id = ${id}`;
 }
 
 /** Given up for good (blocked, chat not found, unparsable, too old). */
