@@ -16,6 +16,7 @@ import {
   markSkipped,
   release,
   retryLater,
+  type SentRow,
   skipReason,
 } from "./outbox.ts";
 import { renderNotification } from "./render.ts";
@@ -290,7 +291,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
     // Accepted rows are recorded in chunks: at most FLUSH_ROWS, at most FLUSH_MS later.
     // A crash before a chunk commits sends those rows again (at least once, never lost).
-    const sent: Array<{ id: string; messageId: number; at: Date }> = [];
+    const sent: SentRow[] = [];
     let flushing: Promise<void> = Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
@@ -308,7 +309,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         });
       return flushing;
     };
-    const record = (entry: { id: string; messageId: number; at: Date }) => {
+    const record = (entry: SentRow) => {
       sent.push(entry);
       if (sent.length >= FLUSH_ROWS) void flush();
       else timer ??= setTimeout(flush, FLUSH_MS);
@@ -334,10 +335,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
    * Sends one row; an accepted one is passed to `record`. Returns false when the customer's
    * later rows must not follow now (this one will be retried, or the chat is blocked).
    */
-  async function deliver(
-    row: ClaimedRow,
-    record: (sent: { id: string; messageId: number; at: Date }) => void,
-  ): Promise<boolean> {
+  async function deliver(row: ClaimedRow, record: (sent: SentRow) => void): Promise<boolean> {
     const skip = skipReason(row);
     if (skip) {
       await markSkipped(sql, row.id, skip);

@@ -86,11 +86,15 @@ export function skipReason(row: ClaimedRow): SkipReason | undefined {
   return undefined;
 }
 
+/** A message Telegram accepted: the outbox row, Telegram's message id, when. */
+export interface SentRow {
+  id: string;
+  messageId: number;
+  at: Date;
+}
+
 /** Telegram accepted these messages: one UPDATE for the lot. */
-export async function markSentMany(
-  sql: postgres.Sql,
-  sent: ReadonlyArray<{ id: string; messageId: number; at: Date }>,
-): Promise<void> {
+export async function markSentMany(sql: postgres.Sql, sent: readonly SentRow[]): Promise<void> {
   if (sent.length === 0) return;
   await sql`
     UPDATE telegram.outbox o
