@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
@@ -65,4 +65,28 @@ export async function startBenchDatabase(name = "bench"): Promise<BenchDatabase>
     await stopServer();
     throw error;
   }
+}
+
+/** The parent process of `pid` (for a backend: the postmaster). */
+export async function parentOf(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (!stat) return undefined;
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+}
+
+/** CPU seconds used by the postmaster and its children, living and exited. */
+export async function serverCpuSeconds(postmaster: number): Promise<number> {
+  const tick = 100;
+  let total = 0;
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    if (!stat) continue;
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const pid = Number(entry);
+    if (pid !== postmaster && Number(f[1]) !== postmaster) continue;
+    total += Number(f[11]) + Number(f[12]);
+    if (pid === postmaster) total += Number(f[13]) + Number(f[14]);
+  }
+  return total / tick;
 }

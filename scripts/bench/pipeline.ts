@@ -29,7 +29,7 @@ import { ChatIdCipher } from "../../src/chat-id.ts";
 import { freePort } from "../../src/db/embedded.ts";
 import { projectRoot } from "../../src/db/migrations.ts";
 import { BotApiDouble } from "../../test/support/bot-api-double.ts";
-import { startBenchDatabase } from "./database.ts";
+import { parentOf, serverCpuSeconds, startBenchDatabase } from "./database.ts";
 import { installPeer, useTriggers } from "./peer.ts";
 import { type BenchRow, formatTable, median, percentile } from "./report.ts";
 
@@ -76,6 +76,8 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
   const sql = postgres(db.url, { max: 2, onnotice: () => {} });
   const rows: BenchRow[] = [];
   try {
+    const [{ pid }] = await sql<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
+    const postmaster = await parentOf(pid);
     await installPeer(db.url);
     await seedCustomers(sql, cipher, customers);
     const who: Who[] = withPeer ? ["ours", "peer"] : ["ours"];
@@ -126,9 +128,10 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
           prefix: `tp-${w}`,
           rounds: perCustomer,
           log,
+          postmaster,
         });
         log(
-          `throughput ${w}: ${drained[w]?.rate.toFixed(0)} messages/s, ${describeOrder(drained[w])}`,
+          `throughput ${w}: ${drained[w]?.rate.toFixed(0)} messages/s, ${describeOrder(drained[w])}; ${describeCpu(drained[w])}`,
         );
       }
       rows.push(
@@ -139,7 +142,7 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
           target: { op: ">=", value: 5_000 },
           peer: drained.peer?.rate,
           beatPeer: true,
-          note: `ours: ${describeOrder(drained.ours)}${drained.peer ? `; graphile-worker: ${describeOrder(drained.peer)}` : ""}`,
+          note: `ours: ${describeOrder(drained.ours)}, ${describeCpu(drained.ours)}${drained.peer ? `; graphile-worker: ${describeOrder(drained.peer)}, ${describeCpu(drained.peer)}` : ""}`,
         },
         {
           name: "customers whose messages arrived out of order",
@@ -160,6 +163,7 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
         rounds: perCustomer,
         log,
         timeoutMs: 600_000,
+        postmaster,
       });
       log(
         `backlog: ${bl.received} in ${(bl.ms / 1000).toFixed(1)} s, peak RSS ${bl.peakRssMb.toFixed(0)} MB, end/start ${(bl.endRate / bl.startRate).toFixed(2)}`,
@@ -400,6 +404,21 @@ interface DrainResult {
   endRate: number;
   peakRssMb: number;
   rejected: number;
+  /** CPU time per delivered message, µs: the notifier process, PostgreSQL, this process (the double). */
+  cpu: { notifier: number; server: number; double: number };
+}
+
+/** user + system CPU seconds of one process, from /proc. */
+async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+function describeCpu(r: DrainResult | undefined): string {
+  if (!r) return "not run";
+  const { notifier, server, double } = r.cpu;
+  return `CPU per message: notifier ${notifier.toFixed(0)} µs, PostgreSQL ${server.toFixed(0)} µs, Bot API double ${double.toFixed(0)} µs`;
 }
 
 function describeOrder(r: DrainResult | undefined): string {
@@ -425,6 +444,8 @@ async function measureDrain(
     log: (l: string) => void;
     rateLimit?: number;
     timeoutMs?: number;
+    /** The postmaster's pid, for the server's CPU time. */
+    postmaster?: number;
   },
 ): Promise<DrainResult> {
   await useTriggers(sql, who);
@@ -457,9 +478,17 @@ async function measureDrain(
       () => {},
     );
   }, 100);
+  const cpuAt = async () => ({
+    notifier: await processCpuSeconds(running.pid),
+    server: o.postmaster ? await serverCpuSeconds(o.postmaster) : Number.NaN,
+    double: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  });
+  const cpuBefore = await cpuAt();
+  let cpuAfter = cpuBefore;
   try {
     if (!(await untilSent(double, expected, o.timeoutMs ?? 180_000)))
       o.log(`${who}: drain incomplete after ${(o.timeoutMs ?? 180_000) / 1000} s`);
+    cpuAfter = await cpuAt();
     await sleep(300);
     const status = await readFile(`/proc/${running.pid}/status`, "utf8").catch(() => "");
     peakRssKb = Math.max(peakRssKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
@@ -501,6 +530,11 @@ async function measureDrain(
     endRate: (tenth * 1000) / span(at.length - 1 - tenth, at.length - 1),
     peakRssMb: peakRssKb / 1024,
     rejected: double.stats().rejected429,
+    cpu: {
+      notifier: ((cpuAfter.notifier - cpuBefore.notifier) * 1e6) / Math.max(1, messages.length),
+      server: ((cpuAfter.server - cpuBefore.server) * 1e6) / Math.max(1, messages.length),
+      double: ((cpuAfter.double - cpuBefore.double) * 1e6) / Math.max(1, messages.length),
+    },
   };
 }
 

@@ -15,12 +15,12 @@
  * Needs `pgbench` on the PATH (Debian: postgresql-client).
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import postgres from "postgres";
-import { startBenchDatabase } from "./database.ts";
+import { parentOf, serverCpuSeconds, startBenchDatabase } from "./database.ts";
 import { installPeer, PEER_TRIGGERS } from "./peer.ts";
 import { type BenchRow, formatTable, median } from "./report.ts";
 
@@ -167,29 +167,6 @@ async function setMode(sql: postgres.Sql, mode: Mode): Promise<void> {
 }
 
 /** The parent of a backend: the postmaster (undefined when the server is not on this machine). */
-async function parentOf(pid: number): Promise<number | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
-  if (!stat) return undefined;
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-}
-
-/** CPU seconds used by the postmaster and its children, living and exited. */
-async function serverCpuSeconds(postmaster: number): Promise<number> {
-  const tick = 100;
-  let total = 0;
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    if (!stat) continue;
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const pid = Number(entry);
-    if (pid !== postmaster && Number(f[1]) !== postmaster) continue;
-    total += Number(f[11]) + Number(f[12]);
-    if (pid === postmaster) total += Number(f[13]) + Number(f[14]);
-  }
-  return total / tick;
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
