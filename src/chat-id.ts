@@ -29,6 +29,8 @@ const SIV_BYTES = 16;
 const KEY_BYTES = 32;
 /** Telegram chat ids fit in 52 bits; 20 characters leave room for any signed 64-bit id. */
 const MAX_CHAT_ID_CHARS = 20;
+/** Decrypted chat ids a cipher remembers (about 150 bytes each). */
+const DECRYPTED_KEPT = 10_000;
 const CHAT_ID = /^-?\d+$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -60,6 +62,12 @@ export function chatIdKeyProblem(key: string): { problem: string; fix: string } 
 export class ChatIdCipher {
   readonly #macKey: KeyObject;
   readonly #encKey: KeyObject;
+  /**
+   * Stored forms already authenticated under this key → their chat id, newest last, at
+   * most DECRYPTED_KEPT: the notifier decrypts the same customer's chat id for each of
+   * their messages, and this skips the HMAC and AES work for the repeats.
+   */
+  readonly #decrypted = new Map<string, string>();
 
   private constructor(masterKey: Buffer) {
     const derive = (info: string) =>
@@ -100,6 +108,8 @@ export class ChatIdCipher {
    */
   decrypt(stored: string): string {
     if (isLegacyPlaintext(stored)) return stored;
+    const known = this.#decrypted.get(stored);
+    if (known !== undefined) return known;
     if (!stored.startsWith(PREFIX)) throw new ChatIdError("unknown chat id format");
     const encoded = stored.slice(PREFIX.length);
     const body = BASE64URL.test(encoded) ? Buffer.from(encoded, "base64url") : undefined;
@@ -114,7 +124,12 @@ export class ChatIdCipher {
         "stored chat id failed authentication: wrong TELEGRAM_CHAT_ID_KEY or altered data",
       );
     }
-    return plaintext.toString("utf8");
+    const chatId = plaintext.toString("utf8");
+    if (this.#decrypted.size >= DECRYPTED_KEPT) {
+      this.#decrypted.delete(this.#decrypted.keys().next().value as string);
+    }
+    this.#decrypted.set(stored, chatId);
+    return chatId;
   }
 
   /**

@@ -59,8 +59,9 @@ describe("chat ids at rest", () => {
     expect(cipher.storedForms("77")).toEqual([cipher.encrypt(77), "77"]);
   });
 
-  it("rejects altered ciphertext without revealing it", () => {
+  it("rejects altered ciphertext without revealing it, also of a chat id decrypted before", () => {
     const stored = cipher.encrypt(123456789);
+    expect(cipher.decrypt(stored)).toBe("123456789");
     const body = Buffer.from(stored.slice(4), "base64url");
     for (const index of [0, 15, 16, body.length - 1]) {
       const altered = Buffer.from(body);
@@ -71,10 +72,20 @@ describe("chat ids at rest", () => {
         "stored chat id failed authentication: wrong TELEGRAM_CHAT_ID_KEY or altered data",
       );
     }
+    expect(cipher.decrypt(stored)).toBe("123456789");
+  });
+
+  it("decrypts the same stored chat ids again and again, beyond the ones it remembers", () => {
+    const ids = Array.from({ length: 12_000 }, (_, i) => 5_000_000 + i);
+    const stored = ids.map((id) => cipher.encrypt(id));
+    for (let pass = 0; pass < 2; pass++) {
+      expect(stored.map((s) => cipher.decrypt(s))).toEqual(ids.map(String));
+    }
   });
 
   it("detects a wrong key", () => {
     const stored = cipher.encrypt(987654321);
+    expect(cipher.decrypt(stored)).toBe("987654321");
     const other = ChatIdCipher.fromBase64(OTHER_KEY);
     expect(() => other.decrypt(stored)).toThrowError(
       "stored chat id failed authentication: wrong TELEGRAM_CHAT_ID_KEY or altered data",
