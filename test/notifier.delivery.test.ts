@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../src/log.ts";
 import type { Notifier } from "../src/notifier/notifier.ts";
 import { BotApiDouble } from "./support/bot-api-double.ts";
 import { visible } from "./support/chat.ts";
@@ -218,6 +219,36 @@ describe("the website's writes reach the customer's chat, as the guide shows", (
     const on = run();
     await on.notifier.start();
     await telegram.waitForMessages(1, { chatId: chat });
+  });
+
+  it("logs each send by name while quiet, and one summary line per batch for a backlog", async () => {
+    const lines: Array<{ level: number; msg: string; sent?: number }> = [];
+    const logger = createLogger("info", {
+      pretty: false,
+      destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+    });
+    const first = run({ logger });
+    await first.notifier.start();
+    const quiet = await customer("en", { firstName: "Quiet", lastName: "Customer" });
+    await site.uploadFile(quiet.userId);
+    await telegram.waitForMessages(1, { chatId: quiet.chat });
+    await until(() =>
+      lines.some((l) => l.msg === "✅ Telegram notification sent to Quiet Customer"),
+    );
+    await first.notifier.stop();
+
+    const backlog = [];
+    for (let c = 0; c < 3; c++) backlog.push(await customer("en", { firstName: "Backlog" }));
+    for (const b of backlog) for (let i = 0; i < 10; i++) await site.uploadFile(b.userId);
+    const second = run({ logger });
+    await second.notifier.start();
+    for (const b of backlog) await telegram.waitForMessages(10, { chatId: b.chat });
+    const summaries = await until(() => {
+      const found = lines.filter((l) => /^✅ \d+ Telegram notifications sent$/.test(l.msg));
+      return found.length > 0 ? found : undefined;
+    });
+    expect((summaries ?? []).reduce((n, l) => n + (l.sent ?? 0), 0)).toBeGreaterThanOrEqual(30);
+    expect(lines.filter((l) => l.msg.includes("Backlog"))).toEqual([]);
   });
 
   it("401: the notifier stops sending and says the token is wrong", async () => {
