@@ -251,6 +251,41 @@ describe("the website's writes reach the customer's chat, as the guide shows", (
     expect(lines.filter((l) => l.msg.includes("Backlog"))).toEqual([]);
   });
 
+  it("a backlog quiets the website's bell while it drains; single events leave it ringing", async () => {
+    const busyLocks = async () => {
+      const [{ n }] = await db.sql<[{ n: number }]>`
+        SELECT count(*)::int AS n FROM pg_locks
+         WHERE locktype = 'advisory' AND classid = 1952803941 AND objsubid = 2
+           AND objid BETWEEN 16 AND 31 AND granted`;
+      return n;
+    };
+    const { notifier } = run();
+    await notifier.start();
+    const one = await customer();
+    telegram.failNext(1, { kind: "slow", ms: 600 }, { chatId: one.chat });
+    await site.uploadFile(one.userId);
+    // Watched all through its (slowed) send: a lone event leaves the bell ringing.
+    let most = 0;
+    while (telegram.sent(one.chat).length === 0) {
+      most = Math.max(most, await busyLocks());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(most).toBe(0);
+    await notifier.stop();
+
+    const many = await customer();
+    for (let i = 0; i < 30; i++) await site.uploadFile(many.userId);
+    telegram.failNext(1, { kind: "slow", ms: 600 }, { chatId: many.chat });
+    const second = run();
+    await second.notifier.start();
+    await until(
+      () => telegram.requests.some((r) => Number(r.body.chat_id) === many.chat) || undefined,
+    );
+    expect(await busyLocks()).toBe(16);
+    await telegram.waitForMessages(30, { chatId: many.chat, timeoutMs: 30_000 });
+    await until(async () => (await busyLocks()) === 0);
+  });
+
   it("401: the notifier stops sending and says the token is wrong", async () => {
     const { notifier } = run();
     telegram.failNext(1, { kind: "unauthorized" });

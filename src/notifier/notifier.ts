@@ -70,6 +70,8 @@ export interface Notifier {
 
 /** Sent rows recorded per UPDATE, at most. */
 const FLUSH_ROWS = 32;
+/** A claim of this many rows (events coming faster than one at a time) takes the busy locks. */
+const BUSY_AT = 8;
 /** Claimed batches up to this size log every send at info; bigger ones log a summary. */
 const LOG_EACH_UP_TO = 10;
 /** How long a sent row may wait to be recorded, at most. */
@@ -202,11 +204,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   async function drain(): Promise<void> {
     if (options.enabled === false) return;
-    // Taken on its own connection while the first claim runs: it only quiets the bell.
-    const becameBusy = setBusy(true);
+    // The busy locks quiet the bell while events come faster than one claim takes them.
+    // A quiet shop never takes them: each event rings, and is claimed alone.
+    let becameBusy: Promise<void> | undefined;
     // The next claim, started while the current batch's last chains are still sending.
     let next: Promise<Claim> | undefined;
-    let delivered = false;
     try {
       for (;;) {
         again = false;
@@ -233,7 +235,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
           if (prefetched) continue;
           break;
         }
-        delivered = true;
+        // Taken on its own connection while this batch sends.
+        if (!becameBusy && claim.rows.length + claim.skipped.length >= BUSY_AT)
+          becameBusy = setBusy(true);
         // A full batch means more is waiting: claim it while this one's tail is sending.
         const full = claim.rows.length >= batchSize;
         await deliverBatch(claim.rows, () => {
@@ -249,10 +253,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
             left.rows.map((r) => r.id),
           ).catch(() => {});
       }
-      await becameBusy;
-      await setBusy(false);
+      if (becameBusy) {
+        await becameBusy;
+        await setBusy(false);
+      }
     }
-    if (!delivered || stopped || fatal) return;
+    if (!becameBusy || stopped || fatal) return;
     // Rows whose trigger fired while we were busy rang no bell: look once more, now that
     // the bell rings again, and once more later for a transaction that took its time.
     schedule(250);
