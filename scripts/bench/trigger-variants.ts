@@ -1,0 +1,170 @@
+/**
+ * Where the cost of our status trigger goes: pgbench runs the website's status UPDATE
+ * (8 clients, as website-writes.ts) with one trigger variant at a time, variants rotated
+ * round after round, and prints each variant's tps ÷ no trigger and the server's CPU
+ * time per transaction (steadier than tps on a shared machine). A notifier's busy locks
+ * are held, as under load, so the doorbell's lock test fails and nothing NOTIFYs.
+ *
+ *   npx tsx scripts/bench/trigger-variants.ts [--seconds 4] [--rounds 5] [--clients 8]
+ *
+ * The variants, all BEFORE UPDATE with our five-condition test and doorbell unless named:
+ * - reference: the one-INSERT AFTER trigger of website-writes.ts (3 columns, one WHEN);
+ * - ours: telegram_record_file_change as migrated;
+ * - narrow: our test and doorbell, then the reference's 3-column INSERT into a 3-column table;
+ * - events-3: 3 values into telegram.events (20 columns);
+ * - like-events-3: the same into a copy of telegram.events (LIKE, with its defaults);
+ * - four-columns-3: the same 3 values into a 4-column table (recorded_at and those 3).
+ * Needs `pgbench` on the PATH (Debian: postgresql-client).
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs, promisify } from "node:util";
+import postgres from "postgres";
+import { parentOf, serverCpuSeconds, startBenchDatabase } from "./database.ts";
+import { median } from "./report.ts";
+
+const run = promisify(execFile);
+
+const TEST = `OLD.status IS DISTINCT FROM NEW.status
+     OR (NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key")
+     OR (NEW."estimatedProcessingTime" IS NOT NULL
+         AND (OLD."estimatedProcessingTime" IS DISTINCT FROM NEW."estimatedProcessingTime"
+              OR OLD."estimatedProcessingTimeSetAt" IS DISTINCT FROM NEW."estimatedProcessingTimeSetAt"))
+     OR (OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes" AND NEW."adminNotes" ~ '[^[:space:]]')
+     OR (NEW."paymentStatus" = 'PAID' AND OLD."paymentStatus" IS DISTINCT FROM NEW."paymentStatus")`;
+const BELL = `IF telegram.notifier_is_idle() THEN PERFORM pg_notify('telegram_outbox', ''); END IF;`;
+const insert3 = (table: string) =>
+  `INSERT INTO ${table} (source, user_id, subject_id) VALUES ('file_update', NEW."userId", NEW.id);`;
+
+/** A BEFORE UPDATE variant: our test, `body`, our doorbell. */
+const ours = (name: string, body: string) => `
+CREATE FUNCTION bench_v_${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN IF ${TEST} THEN ${body} ${BELL} END IF; RETURN NEW; END $$;
+CREATE TRIGGER bench_v_${name} BEFORE UPDATE ON tuning_files
+  FOR EACH ROW EXECUTE FUNCTION bench_v_${name}();`;
+
+const SETUP = `
+CREATE TABLE bench_narrow (user_id text, kind text, subject_id text);
+CREATE TABLE bench_like_events (LIKE telegram.events INCLUDING DEFAULTS);
+CREATE TABLE bench_four (recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  source text, user_id text, subject_id text);
+CREATE FUNCTION bench_v_reference() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO bench_narrow (user_id, kind, subject_id) VALUES (NEW."userId", TG_OP, NEW.id);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER bench_v_reference AFTER UPDATE ON tuning_files
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION bench_v_reference();
+${ours("narrow", `INSERT INTO bench_narrow (user_id, kind, subject_id) VALUES (NEW."userId", 'u', NEW.id);`)}
+${ours("events_3", insert3("telegram.events"))}
+${ours("like_events_3", insert3("bench_like_events"))}
+${ours("four_columns_3", insert3("bench_four"))}
+`;
+
+const VARIANTS: Record<string, string[]> = {
+  "no trigger": [],
+  reference: ["bench_v_reference"],
+  ours: ["telegram_record_file_change"],
+  narrow: ["bench_v_narrow"],
+  "events-3": ["bench_v_events_3"],
+  "like-events-3": ["bench_v_like_events_3"],
+  "four-columns-3": ["bench_v_four_columns_3"],
+};
+
+const SCRIPT = `\\set n random(1, 10000)
+UPDATE tuning_files
+   SET status = (CASE WHEN status = 'PENDING' THEN 'READY' ELSE 'PENDING' END)::"TuningFileStatus",
+       "estimatedProcessingTime" = 30, "estimatedProcessingTimeSetAt" = now(),
+       "updatedDate" = now(), "updatedAt" = now()
+ WHERE id = 'file-' || :n;
+`;
+
+export async function benchTriggerVariants(o: {
+  seconds: number;
+  rounds: number;
+  clients: number;
+}): Promise<void> {
+  const db = await startBenchDatabase("variants");
+  const dir = await mkdtemp(path.join(tmpdir(), "compucar-variants-"));
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const busy = postgres(db.url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`
+      INSERT INTO users (id, email, "firstName", "lastName", "updatedAt", "telegramChatId", "telegramLinkedAt")
+      SELECT 'user-' || g, 'c' || g || '@example.com', 'First', 'Last', now(), 'tg1:chat' || g, now()
+        FROM generate_series(1, 1000) g`;
+    await sql`ALTER TABLE tuning_files DISABLE TRIGGER USER`;
+    await sql`
+      INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", status, "updatedAt")
+      SELECT 'file-' || g, 'user-' || (1 + g % 1000), 'stage1_golf_tdi.bin', 'key-' || g, 524288, 'bin', 'PENDING', now()
+        FROM generate_series(1, 10000) g`;
+    await sql.unsafe(SETUP);
+    await busy`SELECT telegram.notifier_set_busy(true)`;
+    await sql`VACUUM ANALYZE`;
+    const [{ pid }] = await sql<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
+    const postmaster = await parentOf(pid);
+    const file = path.join(dir, "script.sql");
+    await writeFile(file, SCRIPT);
+    const names = Object.keys(VARIANTS);
+    const tps = new Map<string, number[]>();
+    const cpu = new Map<string, number[]>();
+    for (let round = 0; round < o.rounds; round++) {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[(round + i) % names.length] as string;
+        await sql`ALTER TABLE tuning_files DISABLE TRIGGER USER`;
+        for (const t of VARIANTS[name] ?? [])
+          await sql.unsafe(`ALTER TABLE tuning_files ENABLE TRIGGER ${t}`);
+        await sql`TRUNCATE telegram.events, bench_narrow, bench_like_events, bench_four`;
+        await sql`VACUUM tuning_files`;
+        await sql`CHECKPOINT`;
+        const before = postmaster ? await serverCpuSeconds(postmaster) : Number.NaN;
+        const { stdout } = await run(
+          "pgbench",
+          [
+            ...["-n", "-f", file, "-c", String(o.clients), "-j", "2", "-T", String(o.seconds)],
+            ...["-h", db.host, "-p", db.port, "-U", db.user, db.database],
+          ],
+          { env: { ...process.env, PGPASSWORD: db.password } },
+        );
+        const after = postmaster ? await serverCpuSeconds(postmaster) : Number.NaN;
+        const count = Number(/actually processed: (\d+)/.exec(stdout)?.[1]);
+        tps.set(name, [...(tps.get(name) ?? []), Number(/tps = ([\d.]+)/.exec(stdout)?.[1])]);
+        cpu.set(name, [...(cpu.get(name) ?? []), ((after - before) * 1e6) / count]);
+      }
+    }
+    const offTps = median(tps.get("no trigger") ?? []);
+    const offCpu = median(cpu.get("no trigger") ?? []);
+    console.log(
+      `variant          tps ÷ none   CPU µs/tx   + over none   (medians of ${o.rounds} rounds of ${o.seconds} s, ${o.clients} clients)`,
+    );
+    for (const name of names) {
+      const t = median(tps.get(name) ?? []);
+      const c = median(cpu.get(name) ?? []);
+      console.log(
+        `${name.padEnd(16)} ${(t / offTps).toFixed(3).padStart(10)} ${c.toFixed(1).padStart(11)} ${(c - offCpu).toFixed(1).padStart(13)}`,
+      );
+    }
+  } finally {
+    await busy.end();
+    await sql.end();
+    await rm(dir, { recursive: true, force: true });
+    await db.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "4" },
+      rounds: { type: "string", default: "5" },
+      clients: { type: "string", default: "8" },
+    },
+  });
+  await benchTriggerVariants({
+    seconds: Number(values.seconds),
+    rounds: Number(values.rounds),
+    clients: Number(values.clients),
+  });
+}
