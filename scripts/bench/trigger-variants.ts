@@ -13,7 +13,9 @@
  * - narrow: our test and doorbell, then the reference's 3-column INSERT into a 3-column table;
  * - events-3: 3 values into telegram.events (20 columns);
  * - like-events-3: the same into a copy of telegram.events (LIKE, with its defaults);
- * - four-columns-3: the same 3 values into a 4-column table (recorded_at and those 3).
+ * - four-columns-3: the same 3 values into a 4-column table (recorded_at and those 3);
+ * - compact: what the notifier needs of a file change, decided in the trigger (changed
+ *   flags, the new values only, one enum turned into text) into a 14-column table.
  * Needs `pgbench` on the PATH (Debian: postgresql-client).
  */
 import { execFile } from "node:child_process";
@@ -50,6 +52,11 @@ CREATE TABLE bench_narrow (user_id text, kind text, subject_id text);
 CREATE TABLE bench_like_events (LIKE telegram.events INCLUDING DEFAULTS);
 CREATE TABLE bench_four (recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   source text, user_id text, subject_id text);
+CREATE TABLE bench_compact (recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  source text NOT NULL, user_id text NOT NULL, subject_id text NOT NULL, label text,
+  status_to text, status_changed boolean, eta_minutes integer, eta_set_at timestamp(3),
+  eta_changed boolean, comment text, comment_changed boolean, paid_now boolean,
+  modified_changed boolean);
 CREATE FUNCTION bench_v_reference() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO bench_narrow (user_id, kind, subject_id) VALUES (NEW."userId", TG_OP, NEW.id);
@@ -61,6 +68,19 @@ ${ours("narrow", `INSERT INTO bench_narrow (user_id, kind, subject_id) VALUES (N
 ${ours("events_3", insert3("telegram.events"))}
 ${ours("like_events_3", insert3("bench_like_events"))}
 ${ours("four_columns_3", insert3("bench_four"))}
+${ours(
+  "compact",
+  `INSERT INTO bench_compact (source, user_id, subject_id, label, status_to, status_changed,
+     eta_minutes, eta_set_at, eta_changed, comment, comment_changed, paid_now, modified_changed)
+   VALUES ('file_update', NEW."userId", NEW.id, NEW."originalFilename", NEW.status,
+     OLD.status IS DISTINCT FROM NEW.status, NEW."estimatedProcessingTime",
+     NEW."estimatedProcessingTimeSetAt",
+     OLD."estimatedProcessingTime" IS DISTINCT FROM NEW."estimatedProcessingTime"
+       OR OLD."estimatedProcessingTimeSetAt" IS DISTINCT FROM NEW."estimatedProcessingTimeSetAt",
+     NEW."adminNotes", OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes",
+     NEW."paymentStatus" = 'PAID' AND OLD."paymentStatus" IS DISTINCT FROM NEW."paymentStatus",
+     NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key");`,
+)}
 `;
 
 const VARIANTS: Record<string, string[]> = {
@@ -71,6 +91,7 @@ const VARIANTS: Record<string, string[]> = {
   "events-3": ["bench_v_events_3"],
   "like-events-3": ["bench_v_like_events_3"],
   "four-columns-3": ["bench_v_four_columns_3"],
+  compact: ["bench_v_compact"],
 };
 
 const SCRIPT = `\\set n random(1, 10000)
@@ -116,7 +137,7 @@ export async function benchTriggerVariants(o: {
         await sql`ALTER TABLE tuning_files DISABLE TRIGGER USER`;
         for (const t of VARIANTS[name] ?? [])
           await sql.unsafe(`ALTER TABLE tuning_files ENABLE TRIGGER ${t}`);
-        await sql`TRUNCATE telegram.events, bench_narrow, bench_like_events, bench_four`;
+        await sql`TRUNCATE telegram.events, bench_narrow, bench_like_events, bench_four, bench_compact`;
         await sql`VACUUM tuning_files`;
         await sql`CHECKPOINT`;
         const before = postmaster ? await serverCpuSeconds(postmaster) : Number.NaN;
