@@ -26,6 +26,7 @@ import { parseArgs, promisify } from "node:util";
 import postgres from "postgres";
 import { parentOf, serverCpuSeconds, startBenchDatabase } from "./database.ts";
 import { median } from "./report.ts";
+import { enableOnly, REFERENCE_TRIGGER, STATEMENTS, seedLinkedFiles } from "./website-writes.ts";
 
 const run = promisify(execFile);
 
@@ -48,7 +49,6 @@ CREATE TRIGGER bench_v_${name} BEFORE UPDATE ON tuning_files
   FOR EACH ROW EXECUTE FUNCTION bench_v_${name}();`;
 
 const SETUP = `
-CREATE TABLE bench_narrow (user_id text, kind text, subject_id text);
 CREATE TABLE bench_like_events (LIKE telegram.events INCLUDING DEFAULTS);
 CREATE TABLE bench_four (recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   source text, user_id text, subject_id text);
@@ -57,14 +57,8 @@ CREATE TABLE bench_compact (recorded_at timestamptz NOT NULL DEFAULT clock_times
   status_to text, status_changed boolean, eta_minutes integer, eta_set_at timestamp(3),
   eta_changed boolean, comment text, comment_changed boolean, paid_now boolean,
   modified_changed boolean);
-CREATE FUNCTION bench_v_reference() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO bench_narrow (user_id, kind, subject_id) VALUES (NEW."userId", TG_OP, NEW.id);
-  RETURN NULL;
-END $$;
-CREATE TRIGGER bench_v_reference AFTER UPDATE ON tuning_files
-  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION bench_v_reference();
-${ours("narrow", `INSERT INTO bench_narrow (user_id, kind, subject_id) VALUES (NEW."userId", 'u', NEW.id);`)}
+${REFERENCE_TRIGGER}
+${ours("narrow", `INSERT INTO bench_reference (user_id, kind, subject_id) VALUES (NEW."userId", 'u', NEW.id);`)}
 ${ours("events_3", insert3("telegram.events"))}
 ${ours("like_events_3", insert3("bench_like_events"))}
 ${ours("four_columns_3", insert3("bench_four"))}
@@ -85,7 +79,7 @@ ${ours(
 
 const VARIANTS: Record<string, string[]> = {
   "no trigger": [],
-  reference: ["bench_v_reference"],
+  reference: ["bench_reference_update"],
   ours: ["telegram_record_file_change"],
   narrow: ["bench_v_narrow"],
   "events-3": ["bench_v_events_3"],
@@ -94,13 +88,7 @@ const VARIANTS: Record<string, string[]> = {
   compact: ["bench_v_compact"],
 };
 
-const SCRIPT = `\\set n random(1, 10000)
-UPDATE tuning_files
-   SET status = (CASE WHEN status = 'PENDING' THEN 'READY' ELSE 'PENDING' END)::"TuningFileStatus",
-       "estimatedProcessingTime" = 30, "estimatedProcessingTimeSetAt" = now(),
-       "updatedDate" = now(), "updatedAt" = now()
- WHERE id = 'file-' || :n;
-`;
+const SCRIPT = STATEMENTS["status UPDATE"];
 
 export async function benchTriggerVariants(o: {
   seconds: number;
@@ -112,15 +100,7 @@ export async function benchTriggerVariants(o: {
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
   const busy = postgres(db.url, { max: 1, onnotice: () => {} });
   try {
-    await sql`
-      INSERT INTO users (id, email, "firstName", "lastName", "updatedAt", "telegramChatId", "telegramLinkedAt")
-      SELECT 'user-' || g, 'c' || g || '@example.com', 'First', 'Last', now(), 'tg1:chat' || g, now()
-        FROM generate_series(1, 1000) g`;
-    await sql`ALTER TABLE tuning_files DISABLE TRIGGER USER`;
-    await sql`
-      INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", status, "updatedAt")
-      SELECT 'file-' || g, 'user-' || (1 + g % 1000), 'stage1_golf_tdi.bin', 'key-' || g, 524288, 'bin', 'PENDING', now()
-        FROM generate_series(1, 10000) g`;
+    await seedLinkedFiles(sql);
     await sql.unsafe(SETUP);
     await busy`SELECT telegram.notifier_set_busy(true)`;
     await sql`VACUUM ANALYZE`;
@@ -134,10 +114,8 @@ export async function benchTriggerVariants(o: {
     for (let round = 0; round < o.rounds; round++) {
       for (let i = 0; i < names.length; i++) {
         const name = names[(round + i) % names.length] as string;
-        await sql`ALTER TABLE tuning_files DISABLE TRIGGER USER`;
-        for (const t of VARIANTS[name] ?? [])
-          await sql.unsafe(`ALTER TABLE tuning_files ENABLE TRIGGER ${t}`);
-        await sql`TRUNCATE telegram.events, bench_narrow, bench_like_events, bench_four, bench_compact`;
+        await enableOnly(sql, VARIANTS[name] ?? []);
+        await sql`TRUNCATE telegram.events, bench_reference, bench_like_events, bench_four, bench_compact`;
         await sql`VACUUM tuning_files`;
         await sql`CHECKPOINT`;
         const before = postmaster ? await serverCpuSeconds(postmaster) : Number.NaN;

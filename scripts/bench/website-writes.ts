@@ -36,7 +36,7 @@ const TRIGGERS: Record<Mode, string[]> = {
 };
 
 /** The cheapest AFTER trigger that records anything: the floor to compare ours with. */
-const REFERENCE_TRIGGER = `
+export const REFERENCE_TRIGGER = `
 CREATE TABLE bench_reference (user_id text, kind text, subject_id text);
 CREATE FUNCTION bench_reference() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -49,7 +49,8 @@ CREATE TRIGGER bench_reference_update AFTER UPDATE ON tuning_files
   FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION bench_reference();
 `;
 
-const STATEMENTS = {
+/** The website's statements, as pgbench scripts. */
+export const STATEMENTS = {
   "status UPDATE": `\\set n random(1, 10000)
 UPDATE tuning_files
    SET status = (CASE WHEN status = 'PENDING' THEN 'READY' ELSE 'PENDING' END)::"TuningFileStatus",
@@ -88,15 +89,7 @@ export async function benchWebsiteWrites(options: WebsiteWritesOptions = {}): Pr
   try {
     await installPeer(db.url);
     await sql.unsafe(REFERENCE_TRIGGER);
-    await sql`
-      INSERT INTO users (id, email, "firstName", "lastName", "updatedAt", "telegramChatId", "telegramLinkedAt")
-      SELECT 'user-' || g, 'c' || g || '@example.com', 'First', 'Last', now(), 'tg1:chat' || g, now()
-        FROM generate_series(1, 1000) g`;
-    await setMode(sql, "off");
-    await sql`
-      INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", status, "updatedAt")
-      SELECT 'file-' || g, 'user-' || (1 + g % 1000), 'stage1_golf_tdi.bin', 'key-' || g, 524288, 'bin', 'PENDING', now()
-        FROM generate_series(1, 10000) g`;
+    await seedLinkedFiles(sql);
     if (!options.idle) await busy`SELECT telegram.notifier_set_busy(true)`;
     await sql`VACUUM ANALYZE`;
     const [{ pid }] = await sql<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
@@ -161,12 +154,28 @@ export async function benchWebsiteWrites(options: WebsiteWritesOptions = {}): Pr
 }
 
 async function setMode(sql: postgres.Sql, mode: Mode): Promise<void> {
-  await sql.unsafe("ALTER TABLE tuning_files DISABLE TRIGGER USER");
-  for (const name of TRIGGERS[mode])
-    await sql.unsafe(`ALTER TABLE tuning_files ENABLE TRIGGER ${name}`);
+  await enableOnly(sql, TRIGGERS[mode]);
 }
 
-/** The parent of a backend: the postmaster (undefined when the server is not on this machine). */
+/** Leaves only these of the user triggers on tuning_files enabled. */
+export async function enableOnly(sql: postgres.Sql, triggers: readonly string[]): Promise<void> {
+  await sql.unsafe("ALTER TABLE tuning_files DISABLE TRIGGER USER");
+  for (const name of triggers) await sql.unsafe(`ALTER TABLE tuning_files ENABLE TRIGGER ${name}`);
+}
+
+/** 1,000 linked customers and 10,000 PENDING files (user-N, file-N), with the triggers off. */
+export async function seedLinkedFiles(sql: postgres.Sql): Promise<void> {
+  await enableOnly(sql, []);
+  await sql`
+    INSERT INTO users (id, email, "firstName", "lastName", "updatedAt", "telegramChatId", "telegramLinkedAt")
+    SELECT 'user-' || g, 'c' || g || '@example.com', 'First', 'Last', now(), 'tg1:chat' || g, now()
+      FROM generate_series(1, 1000) g`;
+  await sql`
+    INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", status, "updatedAt")
+    SELECT 'file-' || g, 'user-' || (1 + g % 1000), 'stage1_golf_tdi.bin', 'key-' || g, 524288, 'bin', 'PENDING', now()
+      FROM generate_series(1, 10000) g`;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
