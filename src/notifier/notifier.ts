@@ -116,6 +116,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
   let busy = false;
   const timers = new Set<NodeJS.Timeout>();
   const limiter = rateLimiter(options.maxPerSecond);
+  // Customers sending at once, across batches: a batch's chains queue behind the previous
+  // batch's last ones instead of waiting for all of them to finish.
+  const slots = semaphore(concurrency);
 
   const subscriber = createSubscriber(
     { connectionString: options.databaseUrl, application_name: "compucar-customer-bot listener" },
@@ -209,6 +212,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
     let becameBusy: Promise<void> | undefined;
     // The next claim, started while the current batch's last chains are still sending.
     let next: Promise<Claim> | undefined;
+    // A full batch whose last chains still send while the next one starts (at most one).
+    let previous: Promise<void> | undefined;
     try {
       for (;;) {
         again = false;
@@ -232,19 +237,41 @@ export function createNotifier(options: NotifierOptions): Notifier {
         if (claim.rows.length === 0 && claim.skipped.length === 0) {
           // A claim made while rows were in flight may find nothing only because their
           // customers were busy: look once more now that they are settled.
+          if (previous) {
+            await previous;
+            previous = undefined;
+            continue;
+          }
           if (prefetched) continue;
           break;
         }
         // Taken on its own connection while this batch sends.
         if (!becameBusy && claim.rows.length + claim.skipped.length >= BUSY_AT)
           becameBusy = setBusy(true);
-        // A full batch means more is waiting: claim it while this one's tail is sending.
+        // A full batch means more is waiting: claim it while this one's tail is sending,
+        // and send it beside that tail.
         const full = claim.rows.length >= batchSize;
-        await deliverBatch(claim.rows, () => {
-          if (full && !stopped && !fatal && pausedUntil <= Date.now()) next ??= claimBatch();
+        let reachedTail = () => {};
+        const tail = new Promise<void>((resolve) => {
+          reachedTail = resolve;
         });
+        const delivery = deliverBatch(claim.rows, () => {
+          if (full && !stopped && !fatal && pausedUntil <= Date.now()) next ??= claimBatch();
+          reachedTail();
+        });
+        // Awaited below or by the next round; until then a failure is not unhandled.
+        delivery.catch(() => {});
+        await previous;
+        previous = undefined;
+        if (full) {
+          await Promise.race([tail, delivery]);
+          previous = delivery;
+        } else {
+          await delivery;
+        }
       }
     } finally {
+      await previous?.catch(() => {});
       if (next) {
         const left = await next.catch(() => undefined);
         if (left)
@@ -330,19 +357,26 @@ export function createNotifier(options: NotifierOptions): Notifier {
       else timer ??= setTimeout(flush, FLUSH_MS);
     };
     let waiting = chains.size;
-    await runAll([...chains.values()], concurrency, async (chain) => {
-      if (--waiting < concurrency) onTail();
-      for (let i = 0; i < chain.length; i++) {
-        const row = chain[i] as ClaimedRow;
-        if (stopped || fatal || !(await deliver(row, record, logEach))) {
-          await release(
-            sql,
-            chain.slice(i + (stopped || fatal ? 0 : 1)).map((r) => r.id),
-          );
-          return;
+    await Promise.all(
+      [...chains.values()].map(async (chain) => {
+        await slots.acquire();
+        try {
+          if (--waiting < concurrency) onTail();
+          for (let i = 0; i < chain.length; i++) {
+            const row = chain[i] as ClaimedRow;
+            if (stopped || fatal || !(await deliver(row, record, logEach))) {
+              await release(
+                sql,
+                chain.slice(i + (stopped || fatal ? 0 : 1)).map((r) => r.id),
+              );
+              return;
+            }
+          }
+        } finally {
+          slots.release();
         }
-      }
-    });
+      }),
+    );
     await flush();
     if (!logEach && accepted > 0) {
       logger.info(
@@ -552,15 +586,24 @@ function rateLimiter(perSecond: number): () => Promise<void> {
   };
 }
 
-async function runAll<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) {
-      const item = items[i++] as T;
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
+/** `n` slots, handed out first come, first served. */
+function semaphore(n: number): { acquire(): Promise<void>; release(): void } {
+  let free = n;
+  const waiting: Array<() => void> = [];
+  return {
+    acquire() {
+      if (free > 0) {
+        free--;
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    release() {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
+  };
 }
 
 function sleep(ms: number): Promise<void> {
