@@ -212,8 +212,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
     let becameBusy: Promise<void> | undefined;
     // The next claim, started while the current batch's last chains are still sending.
     let next: Promise<Claim> | undefined;
-    // A full batch whose last chains still send while the next one starts (at most one).
+    // A full batch whose last chains still send while the next one starts (at most one),
+    // and the batch being sent.
     let previous: Promise<void> | undefined;
+    let current: Promise<void> | undefined;
     try {
       for (;;) {
         again = false;
@@ -261,6 +263,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         });
         // Awaited below or by the next round; until then a failure is not unhandled.
         delivery.catch(() => {});
+        current = delivery;
         await previous;
         previous = undefined;
         if (full) {
@@ -269,9 +272,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
         } else {
           await delivery;
         }
+        current = undefined;
       }
     } finally {
-      await previous?.catch(() => {});
+      // Also when a round failed: no batch keeps sending after the drain is over.
+      await Promise.allSettled([previous, current]);
       if (next) {
         const left = await next.catch(() => undefined);
         if (left)
