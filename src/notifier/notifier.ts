@@ -101,7 +101,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const sender = createSender({
     apiRoot: options.apiRoot,
     token: options.token,
-    maxSockets: concurrency,
+    connections: concurrency,
   });
 
   let listening = false;

@@ -31,14 +31,14 @@ export function createSender(options: {
   apiRoot: string;
   token: string;
   /** Connections kept open. Defaults to 16. */
-  maxSockets?: number;
+  connections?: number;
   /** Defaults to 30 s. */
   timeoutMs?: number;
 }): Sender {
   const url = new URL(`${options.apiRoot.replace(/\/+$/, "")}/bot${options.token}/sendMessage`);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const pool = new Pool(url.origin, {
-    connections: options.maxSockets ?? 16,
+    connections: options.connections ?? 16,
     pipelining: 1,
     keepAliveTimeout: 30_000,
     headersTimeout: timeoutMs,
