@@ -112,6 +112,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   let again = false;
   let pausedUntil = 0;
   let failures = 0;
+  // How long the last claim took, to start the next one that long ahead.
+  let lastClaimMs = 0;
   let busyClient: pg.Client | undefined;
   let busy = false;
   const timers = new Set<NodeJS.Timeout>();
@@ -301,7 +303,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
   }
 
   function claimBatch(): Promise<Claim> {
+    const at = performance.now();
     const pending = claimDue(sql, { workerId, limit: batchSize, perCustomer, leaseSeconds });
+    pending.then(
+      () => {
+        lastClaimMs = performance.now() - at;
+      },
+      () => {},
+    );
     // Awaited later; until then a failure must not count as unhandled.
     pending.catch(() => {});
     return pending;
@@ -319,8 +328,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
    * Sends a claimed batch: each customer's rows one after the other, in order, up to
    * `concurrency` customers at once. When a row is not settled (retry later), the
    * customer's later rows are given back so they never overtake it. Rows Telegram
-   * accepted are marked sent together, in one UPDATE per chunk. `onTail` is called once
-   * the last chains have started, so the next claim overlaps their sending.
+   * accepted are marked sent together, in one UPDATE per chunk. `onTail` is called once,
+   * when the batch's end is near (see `tail` below), so the next claim overlaps its sending.
    */
   async function deliverBatch(rows: ClaimedRow[], onTail: () => void): Promise<void> {
     // Each send gets its own info line in a small batch; a big one (a backlog) gets one
@@ -361,14 +370,31 @@ export function createNotifier(options: NotifierOptions): Notifier {
       if (sent.length >= FLUSH_ROWS) void flush();
       else timer ??= setTimeout(flush, FLUSH_MS);
     };
+    // The tail begins when the last chains start, or earlier: when the rows left to start
+    // would be sent, at this batch's pace, in about twice the time the last claim took.
+    // Short chains (a backlog of many customers) would otherwise leave the next claim
+    // running while nothing is sent.
     let waiting = chains.size;
+    let started = 0;
+    let tailed = false;
+    const tail = () => {
+      if (tailed) return;
+      const elapsed = performance.now() - startedAt;
+      const lead = elapsed > 0 ? (started / elapsed) * 2 * lastClaimMs : 0;
+      if (waiting < concurrency || rows.length - started <= lead) {
+        tailed = true;
+        onTail();
+      }
+    };
     await Promise.all(
       [...chains.values()].map(async (chain) => {
         await slots.acquire();
         try {
-          if (--waiting < concurrency) onTail();
+          waiting--;
           for (let i = 0; i < chain.length; i++) {
             const row = chain[i] as ClaimedRow;
+            started++;
+            tail();
             if (stopped || fatal || !(await deliver(row, record, logEach))) {
               await release(
                 sql,
