@@ -273,7 +273,7 @@ export class BotApiDouble {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = performance.now();
-    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url ?? "/", this.url).pathname);
+    const match = /^\/bot([^/?]+)\/([A-Za-z]+)(?:\?|$)/.exec(req.url ?? "/");
     const token = match?.[1] ?? "";
     const method = match?.[2] ?? "";
     const raw = await readBody(req);
@@ -322,10 +322,11 @@ export class BotApiDouble {
           return this.reply(res, record, 500, undefined, "Internal Server Error");
         case "badGateway":
           this.note({ ...record, status: 502 });
-          res.writeHead(502, { "content-type": "text/html" });
-          res.end(
-            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
-          );
+          res.writeHead(502, {
+            "content-type": "text/html",
+            "content-length": Buffer.byteLength(BAD_GATEWAY_PAGE),
+          });
+          res.end(BAD_GATEWAY_PAGE);
           return;
       }
     }
@@ -571,11 +572,14 @@ export class BotApiDouble {
       status === 200
         ? { ok: true, result, ...(description ? { description } : {}) }
         : { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) };
+    const body = JSON.stringify(payload);
+    // With a length, as the real API answers (not chunked, which writeHead alone implies).
     res.writeHead(status, {
       "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
       ...(status === 413 ? { connection: "close" } : {}),
     });
-    res.end(JSON.stringify(payload));
+    res.end(body);
     return undefined;
   }
 
@@ -585,6 +589,10 @@ export class BotApiDouble {
     for (const waiter of [...this.waiters]) waiter();
   }
 }
+
+/** nginx's page when the server behind it is down. */
+const BAD_GATEWAY_PAGE =
+  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
 interface User {
   id: number;
