@@ -55,7 +55,9 @@ async function part(name: Part, run: () => Promise<BenchRow[]>): Promise<void> {
 
 await part("writes", () => benchWebsiteWrites(quick ? { rounds: 2, seconds: 2, log } : { log }));
 await part("pipeline", () =>
-  benchPipeline(quick ? { seconds: 5, events: 2_000, backlog: 5_000, limited: 150, log } : { log }),
+  benchPipeline(
+    quick ? { seconds: 5, events: 2_000, backlog: 5_000, limited: 150, drains: 1, log } : { log },
+  ),
 );
 await part("bot", () => benchBot(quick ? { updates: 3_000, pacedSeconds: 2 } : {}));
 await part("idle", () => benchIdle(quick ? { runs: 1, idleSeconds: 2 } : {}));
