@@ -56,7 +56,9 @@ async function part(name: Part, run: () => Promise<BenchRow[]>): Promise<void> {
 await part("writes", () => benchWebsiteWrites(quick ? { rounds: 2, seconds: 2, log } : { log }));
 await part("pipeline", () =>
   benchPipeline(
-    quick ? { seconds: 5, events: 2_000, backlog: 5_000, limited: 150, drains: 1, log } : { log },
+    quick
+      ? { seconds: 5, events: 2_000, backlog: 5_000, limited: 150, drains: 1, turns: 1, log }
+      : { log },
   ),
 );
 await part("bot", () => benchBot(quick ? { updates: 3_000, pacedSeconds: 2 } : {}));
