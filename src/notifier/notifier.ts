@@ -463,10 +463,15 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const quiet = inQuietHours(row.quiet_start, row.quiet_end, row.timezone ?? "UTC");
     await limiter();
     while (pausedUntil > Date.now()) await sleep(pausedUntil - Date.now());
-    logger.debug(
-      { outboxId: row.id, kind: row.kind },
-      "📱 Sending Telegram notification to customer...",
-    );
+    // Checked first: a backlog sends thousands a second, and the arguments cost even
+    // when the line is not written.
+    const debug = logger.isLevelEnabled("debug");
+    if (debug) {
+      logger.debug(
+        { outboxId: row.id, kind: row.kind },
+        "📱 Sending Telegram notification to customer...",
+      );
+    }
     try {
       const messageId = await sender.sendMessage({
         chatId,
@@ -479,12 +484,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
       emit({
         type: "sent",
         kind: row.kind,
-        latencyMs: Date.now() - new Date(row.created_at).getTime(),
+        latencyMs: Date.now() - row.created_at.getTime(),
       });
-      logger[logEach ? "info" : "debug"](
-        { outboxId: row.id, kind: row.kind },
-        `✅ Telegram notification sent to ${row.first_name ?? ""} ${row.last_name ?? ""}`.trimEnd(),
-      );
+      if (logEach || debug) {
+        logger[logEach ? "info" : "debug"](
+          { outboxId: row.id, kind: row.kind },
+          `✅ Telegram notification sent to ${row.first_name ?? ""} ${row.last_name ?? ""}`.trimEnd(),
+        );
+      }
       return true;
     } catch (error) {
       return settleFailure(row, error);
