@@ -546,6 +546,7 @@ export class BotApiDouble {
   }
 
   private takeFault(method: string, chatId: number): Fault | undefined {
+    if (this.faults.length === 0) return undefined;
     const now = performance.now();
     this.faults = this.faults.filter(
       (f) =>
@@ -586,7 +587,7 @@ export class BotApiDouble {
   private note(request: RecordedRequest): void {
     this.counters.byStatus[request.status] = (this.counters.byStatus[request.status] ?? 0) + 1;
     if (this.options.record !== false) this.requests.push(request);
-    for (const waiter of [...this.waiters]) waiter();
+    if (this.waiters.size > 0) for (const waiter of [...this.waiters]) waiter();
   }
 }
 
