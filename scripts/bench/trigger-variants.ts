@@ -15,7 +15,9 @@
  * - like-events-3: the same into a copy of telegram.events (LIKE, with its defaults);
  * - four-columns-3: the same 3 values into a 4-column table (recorded_at and those 3);
  * - compact: what the notifier needs of a file change, decided in the trigger (changed
- *   flags, the new values only, one enum turned into text) into a 14-column table.
+ *   flags, the new values only, one enum turned into text) into a 14-column table;
+ * - statement: ours as one AFTER statement trigger reading the transition tables (one
+ *   INSERT ... SELECT per UPDATE statement, the test in its WHERE), then the doorbell.
  * Needs `pgbench` on the PATH (Debian: postgresql-client).
  */
 import { execFile } from "node:child_process";
@@ -48,6 +50,10 @@ BEGIN IF ${TEST} THEN ${body} ${BELL} END IF; RETURN NEW; END $$;
 CREATE TRIGGER bench_v_${name} BEFORE UPDATE ON tuning_files
   FOR EACH ROW EXECUTE FUNCTION bench_v_${name}();`;
 
+/** `TEST` on a pair of transition-table rows instead of OLD and NEW. */
+const TEST_ON = (o: string, n: string) =>
+  TEST.replaceAll("OLD.", `${o}.`).replaceAll("NEW.", `${n}.`);
+
 const SETUP = `
 CREATE TABLE bench_like_events (LIKE telegram.events INCLUDING DEFAULTS);
 CREATE TABLE bench_four (recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
@@ -62,6 +68,26 @@ ${ours("narrow", `INSERT INTO bench_reference (user_id, kind, subject_id) VALUES
 ${ours("events_3", insert3("telegram.events"))}
 ${ours("like_events_3", insert3("bench_like_events"))}
 ${ours("four_columns_3", insert3("bench_four"))}
+CREATE FUNCTION bench_v_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO telegram.events
+    (source, user_id, subject_id, label, old_status, new_status, old_eta, new_eta,
+     old_eta_set_at, new_eta_set_at, comment, comment_changed, old_payment, new_payment,
+     modified_changed)
+  SELECT 'file_update', n."userId", n.id, n."originalFilename", o.status, n.status,
+         o."estimatedProcessingTime", n."estimatedProcessingTime",
+         o."estimatedProcessingTimeSetAt", n."estimatedProcessingTimeSetAt",
+         n."adminNotes", o."adminNotes" IS DISTINCT FROM n."adminNotes",
+         o."paymentStatus", n."paymentStatus",
+         n."modifiedR2Key" IS NOT NULL AND o."modifiedR2Key" IS DISTINCT FROM n."modifiedR2Key"
+    FROM bench_new n JOIN bench_old o ON o.id = n.id
+   WHERE ${TEST_ON("o", "n")};
+  IF FOUND THEN ${BELL} END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER bench_v_statement AFTER UPDATE ON tuning_files
+  REFERENCING OLD TABLE AS bench_old NEW TABLE AS bench_new
+  FOR EACH STATEMENT EXECUTE FUNCTION bench_v_statement();
 ${ours(
   "compact",
   `INSERT INTO bench_compact (source, user_id, subject_id, label, status_to, status_changed,
@@ -86,6 +112,7 @@ const VARIANTS: Record<string, string[]> = {
   "like-events-3": ["bench_v_like_events_3"],
   "four-columns-3": ["bench_v_four_columns_3"],
   compact: ["bench_v_compact"],
+  statement: ["bench_v_statement"],
 };
 
 const SCRIPT = STATEMENTS["status UPDATE"];
