@@ -135,7 +135,7 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
           target: { op: "<=", value: 2 },
           peer: latency.peer?.p50,
           beatPeer: true,
-          note: `${turns} turns of ${Math.round(seconds / turns)} s each, ours and graphile-worker alternating; every event of a side pooled (${latency.ours?.n ?? 0} ours${latency.peer ? `, ${latency.peer.n} graphile-worker` : ""})`,
+          note: `${plural(turns, "turn")} of ${Math.round(seconds / turns)} s each, ours and graphile-worker alternating; every event of a side pooled (${latency.ours?.n ?? 0} ours${latency.peer ? `, ${latency.peer.n} graphile-worker` : ""})`,
         },
         {
           name: `commit → sendMessage p99 (${rate}/s for ${seconds} s)`,
@@ -186,7 +186,7 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
           target: { op: ">=", value: 5_000 },
           peer: drained.peer?.rate,
           beatPeer: true,
-          note: `median of ${drains} runs each, taking turns (ours ${rates("ours")}${drained.peer ? `; graphile-worker ${rates("peer")}` : ""}); median runs: ours ${describeOrder(drained.ours)}, ${describeCpu(drained.ours)}${drained.peer ? `; graphile-worker ${describeOrder(drained.peer)}, ${describeCpu(drained.peer)}` : ""}`,
+          note: `median of ${plural(drains, "run")} each, taking turns (ours ${rates("ours")}${drained.peer ? `; graphile-worker ${rates("peer")}` : ""}); median runs: ours ${describeOrder(drained.ours)}, ${describeCpu(drained.ours)}${drained.peer ? `; graphile-worker ${describeOrder(drained.peer)}, ${describeCpu(drained.peer)}` : ""}`,
         },
         {
           name: "customers whose messages arrived out of order",
@@ -194,7 +194,7 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
           unit: "chats",
           target: { op: "<=", value: 0 },
           peer: disordered("peer"),
-          note: `the most in any of the ${drains} runs`,
+          note: `the most in any of the ${plural(drains, "run")}`,
         },
       );
     }
@@ -472,6 +472,11 @@ function describeCpu(r: DrainResult | undefined): string {
   if (!r) return "not run";
   const { notifier, server, double } = r.cpu;
   return `CPU per message: notifier ${notifier.toFixed(0)} µs, PostgreSQL ${server.toFixed(0)} µs, Bot API double ${double.toFixed(0)} µs`;
+}
+
+/** "1 run", "3 runs". */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 /** The run of median rate (the lower middle one of an even count). */
