@@ -332,4 +332,20 @@ describe("order and loss", () => {
     const { sent, other } = await counts();
     expect([sent, other]).toEqual([1000, 0]);
   });
+
+  it("under a send cap, a claim is sent before its lease runs out: 30 queued events, two notifiers at 10/s with a 2 s lease, each message once", async () => {
+    const customers = await Promise.all(Array.from({ length: 30 }, () => customer()));
+    for (const c of customers) await site.uploadFile(c.userId, `${c.chat}-capped.bin`);
+    const a = run({ workerId: "a", maxPerSecond: 10, leaseSeconds: 2 });
+    const b = run({ workerId: "b", maxPerSecond: 10, leaseSeconds: 2 });
+    await a.notifier.start();
+    await b.notifier.start();
+    for (const c of customers)
+      await telegram.waitForMessages(1, { chatId: c.chat, timeoutMs: 15_000 });
+    // Time for a second copy to arrive, had any lease run out before its row was sent.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(customers.filter((c) => telegram.sent(c.chat).length !== 1).map((c) => c.chat)).toEqual(
+      [],
+    );
+  });
 });

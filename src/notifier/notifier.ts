@@ -43,7 +43,7 @@ export interface NotifierOptions {
   maxPerSecond: number;
   /** Sends in flight at once (each to a different customer). Defaults to 8. */
   concurrency?: number;
-  /** Rows leased per claim. Defaults to 500. */
+  /** Rows leased per claim. Defaults to 500; under a send cap, at most half a lease of sends. */
   batchSize?: number;
   /** Messages of one customer leased per claim, sent one after the other. Defaults to 10. */
   perCustomer?: number;
@@ -94,6 +94,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const batchSize = options.batchSize ?? 500;
   const perCustomer = options.perCustomer ?? 10;
   const leaseSeconds = options.leaseSeconds ?? 30;
+  // Under a send cap a claim holds at most half a lease's worth of sends, so its last row
+  // goes out well before its lease runs out and another notifier may take it again.
+  const claimLimit =
+    options.maxPerSecond > 0
+      ? Math.max(1, Math.min(batchSize, Math.floor((options.maxPerSecond * leaseSeconds) / 2)))
+      : batchSize;
   const slowTimerMs = options.slowTimerMs ?? 1_000;
   const maxAgeMs = options.maxAgeMs ?? 24 * 3600 * 1000;
   const workerId = options.workerId ?? `notifier-${process.pid}`;
@@ -254,7 +260,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
           becameBusy = setBusy(true);
         // A full batch means more is waiting: claim it while this one's tail is sending,
         // and send it beside that tail.
-        const full = claim.rows.length >= batchSize;
+        const full = claim.rows.length >= claimLimit;
         let reachedTail = () => {};
         const tail = new Promise<void>((resolve) => {
           reachedTail = resolve;
@@ -304,7 +310,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   function claimBatch(): Promise<Claim> {
     const at = performance.now();
-    const pending = claimDue(sql, { workerId, limit: batchSize, perCustomer, leaseSeconds });
+    const pending = claimDue(sql, { workerId, limit: claimLimit, perCustomer, leaseSeconds });
     pending.then(
       () => {
         lastClaimMs = performance.now() - at;
@@ -371,7 +377,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
       else timer ??= setTimeout(flush, FLUSH_MS);
     };
     // The tail begins when the last chains start, or earlier: when the rows left to start
-    // would be sent, at this batch's pace, in about twice the time the last claim took.
+    // would be sent, at this batch's pace, in about twice the time the last claim took
+    // (at most a second ahead, so the next claim's leases are not spent waiting).
     // Short chains (a backlog of many customers) would otherwise leave the next claim
     // running while nothing is sent.
     let waiting = chains.size;
@@ -380,7 +387,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const tail = () => {
       if (tailed) return;
       const elapsed = performance.now() - startedAt;
-      const lead = elapsed > 0 ? (started / elapsed) * 2 * lastClaimMs : 0;
+      const lead = elapsed > 0 ? (started / elapsed) * Math.min(2 * lastClaimMs, 1_000) : 0;
       if (waiting < concurrency || rows.length - started <= lead) {
         tailed = true;
         onTail();
