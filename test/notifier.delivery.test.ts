@@ -333,6 +333,25 @@ describe("order and loss", () => {
     expect([sent, other]).toEqual([1000, 0]);
   });
 
+  it("a 429 pause longer than the lease: the waiting rows are given back, not sent twice when a second notifier takes them", async () => {
+    const customers = await Promise.all(Array.from({ length: 30 }, () => customer()));
+    for (const c of customers) await site.uploadFile(c.userId, `${c.chat}-paused.bin`);
+    telegram.failNext(1, { kind: "tooManyRequests", retryAfter: 3 });
+    const a = run({ workerId: "a", leaseSeconds: 2, concurrency: 2 });
+    await a.notifier.start();
+    // The second notifier joins once the first has claimed the queue and been told to wait.
+    await until(() => telegram.stats().byStatus[429] === 1);
+    const b = run({ workerId: "b", leaseSeconds: 2, concurrency: 2 });
+    await b.notifier.start();
+    for (const c of customers)
+      await telegram.waitForMessages(1, { chatId: c.chat, timeoutMs: 20_000 });
+    // The first notifier's pause is over by now: a row it kept would have gone out again.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(customers.filter((c) => telegram.sent(c.chat).length !== 1).map((c) => c.chat)).toEqual(
+      [],
+    );
+  });
+
   it("under a send cap, a claim is sent before its lease runs out: 30 queued events, two notifiers at 10/s with a 2 s lease, each message once", async () => {
     const customers = await Promise.all(Array.from({ length: 30 }, () => customer()));
     for (const c of customers) await site.uploadFile(c.userId, `${c.chat}-capped.bin`);

@@ -68,6 +68,9 @@ export interface Notifier {
   drainNow(): void;
 }
 
+/** A claim, and when (performance.now()) its leases run out. */
+type LeasedClaim = Claim & { leaseEndsAt: number };
+
 /** Sent rows recorded per UPDATE, at most. */
 const FLUSH_ROWS = 32;
 /** A claim of this many rows (events coming faster than one at a time) takes the busy locks. */
@@ -100,6 +103,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
     options.maxPerSecond > 0
       ? Math.max(1, Math.min(batchSize, Math.floor((options.maxPerSecond * leaseSeconds) / 2)))
       : batchSize;
+  // A row is not sent this close to the end of its lease (a quarter of it, at most 5 s).
+  const leaseMarginMs = Math.min(5_000, leaseSeconds * 250);
   const slowTimerMs = options.slowTimerMs ?? 1_000;
   const maxAgeMs = options.maxAgeMs ?? 24 * 3600 * 1000;
   const workerId = options.workerId ?? `notifier-${process.pid}`;
@@ -219,7 +224,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     // A quiet shop never takes them: each event rings, and is claimed alone.
     let becameBusy: Promise<void> | undefined;
     // The next claim, started while the current batch's last chains are still sending.
-    let next: Promise<Claim> | undefined;
+    let next: Promise<LeasedClaim> | undefined;
     // A full batch whose last chains still send while the next one starts (at most one),
     // and the batch being sent.
     let previous: Promise<void> | undefined;
@@ -265,10 +270,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
         const tail = new Promise<void>((resolve) => {
           reachedTail = resolve;
         });
-        const delivery = deliverBatch(claim.rows, () => {
-          if (full && !stopped && !fatal && pausedUntil <= Date.now()) next ??= claimBatch();
-          reachedTail();
-        });
+        const delivery = deliverBatch(
+          claim.rows,
+          () => {
+            if (full && !stopped && !fatal && pausedUntil <= Date.now()) next ??= claimBatch();
+            reachedTail();
+          },
+          claim.leaseEndsAt,
+        );
         // Awaited below or by the next round; until then a failure is not unhandled.
         delivery.catch(() => {});
         current = delivery;
@@ -304,18 +313,18 @@ export function createNotifier(options: NotifierOptions): Notifier {
     schedule(250);
     const probe = await claimBatch();
     for (const s of probe.skipped) emit({ type: "skipped", kind: s.kind, reason: s.reason });
-    if (probe.rows.length > 0) await deliverBatch(probe.rows, () => {});
+    if (probe.rows.length > 0) await deliverBatch(probe.rows, () => {}, probe.leaseEndsAt);
     if (probe.rows.length > 0 || probe.skipped.length > 0) again = true;
   }
 
-  function claimBatch(): Promise<Claim> {
+  function claimBatch(): Promise<LeasedClaim> {
     const at = performance.now();
-    const pending = claimDue(sql, { workerId, limit: claimLimit, perCustomer, leaseSeconds });
-    pending.then(
-      () => {
+    const pending = claimDue(sql, { workerId, limit: claimLimit, perCustomer, leaseSeconds }).then(
+      (claim) => {
         lastClaimMs = performance.now() - at;
+        // Counted from before the claim was sent: never later than the database's.
+        return { ...claim, leaseEndsAt: at + leaseSeconds * 1000 };
       },
-      () => {},
     );
     // Awaited later; until then a failure must not count as unhandled.
     pending.catch(() => {});
@@ -337,7 +346,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
    * accepted are marked sent together, in one UPDATE per chunk. `onTail` is called once,
    * when the batch's end is near (see `tail` below), so the next claim overlaps its sending.
    */
-  async function deliverBatch(rows: ClaimedRow[], onTail: () => void): Promise<void> {
+  async function deliverBatch(
+    rows: ClaimedRow[],
+    onTail: () => void,
+    leaseEndsAt: number,
+  ): Promise<void> {
     // Each send gets its own info line in a small batch; a big one (a backlog) gets one
     // summary line, and the per-message lines go to debug: thousands of lines a second
     // cost a tenth of the notifier's CPU and bury everything else.
@@ -402,7 +415,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
             const row = chain[i] as ClaimedRow;
             started++;
             tail();
-            if (stopped || fatal || !(await deliver(row, record, logEach))) {
+            if (stopped || fatal || !(await deliver(row, record, logEach, leaseEndsAt))) {
               await release(
                 sql,
                 chain.slice(i + (stopped || fatal ? 0 : 1)).map((r) => r.id),
@@ -432,6 +445,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     row: ClaimedRow,
     record: (sent: SentRow) => void,
     logEach: boolean,
+    leaseEndsAt: number,
   ): Promise<boolean> {
     const skip = skipReason(row);
     if (skip) {
@@ -469,7 +483,17 @@ export function createNotifier(options: NotifierOptions): Notifier {
     );
     const quiet = inQuietHours(row.quiet_start, row.quiet_end, row.timezone ?? "UTC");
     await limiter();
-    while (pausedUntil > Date.now()) await sleep(pausedUntil - Date.now());
+    const pause = pausedUntil - Date.now();
+    if (pause > 0) {
+      // Telegram asked to wait (429). A row sent after its lease may already have been
+      // taken and sent by another notifier: give it back (and the customer's later rows
+      // with it) instead of waiting past the lease.
+      if (performance.now() + pause > leaseEndsAt - leaseMarginMs) {
+        await release(sql, [row.id]);
+        return false;
+      }
+      while (pausedUntil > Date.now()) await sleep(pausedUntil - Date.now());
+    }
     // Checked first: a backlog sends thousands a second, and the arguments cost even
     // when the line is not written.
     const debug = logger.isLevelEnabled("debug");
