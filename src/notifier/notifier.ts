@@ -483,16 +483,15 @@ export function createNotifier(options: NotifierOptions): Notifier {
     );
     const quiet = inQuietHours(row.quiet_start, row.quiet_end, row.timezone ?? "UTC");
     await limiter();
-    const pause = pausedUntil - Date.now();
-    if (pause > 0) {
-      // Telegram asked to wait (429). A row sent after its lease may already have been
-      // taken and sent by another notifier: give it back (and the customer's later rows
-      // with it) instead of waiting past the lease.
+    // Telegram asked to wait (429), maybe again while we wait. A row sent after its lease
+    // may already have been taken and sent by another notifier: give it back (and the
+    // customer's later rows with it) instead of waiting past the lease.
+    for (let pause = pausedUntil - Date.now(); pause > 0; pause = pausedUntil - Date.now()) {
       if (performance.now() + pause > leaseEndsAt - leaseMarginMs) {
         await release(sql, [row.id]);
         return false;
       }
-      while (pausedUntil > Date.now()) await sleep(pausedUntil - Date.now());
+      await sleep(pause);
     }
     // Checked first: a backlog sends thousands a second, and the arguments cost even
     // when the line is not written.
