@@ -67,26 +67,38 @@ export async function startBenchDatabase(name = "bench"): Promise<BenchDatabase>
   }
 }
 
+/** The fields of /proc/<pid>/stat after the command name (state first), or undefined. */
+async function procStat(pid: number | string): Promise<string[] | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  return stat ? stat.slice(stat.lastIndexOf(")") + 2).split(" ") : undefined;
+}
+
+/** Clock ticks per second in /proc/<pid>/stat. */
+const TICK = 100;
+
 /** The parent process of `pid` (for a backend: the postmaster). */
 export async function parentOf(pid: number): Promise<number | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
-  if (!stat) return undefined;
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  const f = await procStat(pid);
+  return f ? Number(f[1]) : undefined;
+}
+
+/** User + system CPU seconds of one process. */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const f = (await procStat(pid)) ?? [];
+  return (Number(f[11]) + Number(f[12])) / TICK;
 }
 
 /** CPU seconds used by the postmaster and its children, living and exited. */
 export async function serverCpuSeconds(postmaster: number): Promise<number> {
-  const tick = 100;
   let total = 0;
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    if (!stat) continue;
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const f = await procStat(entry);
+    if (!f) continue;
     const pid = Number(entry);
     if (pid !== postmaster && Number(f[1]) !== postmaster) continue;
     total += Number(f[11]) + Number(f[12]);
     if (pid === postmaster) total += Number(f[13]) + Number(f[14]);
   }
-  return total / tick;
+  return total / TICK;
 }

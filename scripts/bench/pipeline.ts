@@ -31,7 +31,7 @@ import { ChatIdCipher } from "../../src/chat-id.ts";
 import { freePort } from "../../src/db/embedded.ts";
 import { projectRoot } from "../../src/db/migrations.ts";
 import { BotApiDouble } from "../../test/support/bot-api-double.ts";
-import { parentOf, serverCpuSeconds, startBenchDatabase } from "./database.ts";
+import { parentOf, processCpuSeconds, serverCpuSeconds, startBenchDatabase } from "./database.ts";
 import { installPeer, useTriggers } from "./peer.ts";
 import { type BenchRow, formatTable, median, percentile } from "./report.ts";
 
@@ -459,13 +459,6 @@ interface DrainResult {
   rejected: number;
   /** CPU time per delivered message, µs: the notifier process, PostgreSQL, this process (the double). */
   cpu: { notifier: number; server: number; double: number };
-}
-
-/** user + system CPU seconds of one process, from /proc. */
-async function processCpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 function describeCpu(r: DrainResult | undefined): string {
