@@ -5,6 +5,7 @@ import { BotApiDouble } from "./support/bot-api-double.ts";
 import { visible } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher, startNotifier } from "./support/notifier-harness.ts";
+import { until } from "./support/wait.ts";
 import { website } from "./support/website.ts";
 
 let db: TestDatabase;
@@ -42,17 +43,6 @@ async function customer(language = "en", fields: Record<string, string> = {}) {
     ...fields,
   });
   return { chat, userId };
-}
-
-/** Polls `check` until it returns something truthy. */
-async function until<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe("the website's writes reach the customer's chat, as the guide shows", () => {

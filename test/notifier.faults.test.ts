@@ -11,6 +11,7 @@ import { loadWebsiteSchema, runMigrations } from "../src/db/migrations.ts";
 import { BotApiDouble } from "./support/bot-api-double.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher, startNotifier } from "./support/notifier-harness.ts";
+import { until } from "./support/wait.ts";
 import { website } from "./support/website.ts";
 
 let db: TestDatabase;
@@ -18,26 +19,6 @@ beforeAll(async () => {
   db = await createTestDatabase();
 });
 afterAll(() => db.drop());
-
-/**
- * Polls `check` until it is truthy. The test's own polling query may hit the database
- * while it restarts: such an error is retried, and thrown only if it is still the
- * answer when time runs out.
- */
-async function until<T>(check: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    let failure: unknown;
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      failure = error;
-    }
-    if (Date.now() - start > timeoutMs) throw failure ?? new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function sentCount(sql: postgres.Sql, userIds: string[]): Promise<number> {
   const [row] = await sql<[{ n: number }]>`
@@ -62,7 +43,7 @@ describe("Telegram failing", () => {
     telegram.failNext(3, { kind: "tooManyRequests", retryAfter: 2 });
     for (const c of customers) await site.uploadFile(c.userId, "second.bin");
     const ids = customers.map((c) => c.userId);
-    await until(async () => (await sentCount(db.sql, ids)) === 20, 60_000);
+    await until(async () => (await sentCount(db.sql, ids)) === 20, { timeoutMs: 60_000 });
     await notifier.stop();
     await telegram.close();
     for (const c of customers) expect(telegram.sent(c.chat)).toHaveLength(2);
@@ -107,12 +88,12 @@ describe("crashes", () => {
         stdio: "ignore",
       });
     const first = spawnNotifier();
-    await until(() => telegram.sent().length >= 1_000, 60_000);
+    await until(() => telegram.sent().length >= 1_000, { timeoutMs: 60_000 });
     first.kill("SIGKILL");
     const atKill = telegram.sent().length;
     const second = spawnNotifier();
     const ids = customers.map((c) => c.userId);
-    await until(async () => (await sentCount(db.sql, ids)) === 5_000, 120_000);
+    await until(async () => (await sentCount(db.sql, ids)) === 5_000, { timeoutMs: 120_000 });
     second.kill("SIGKILL");
     const texts = telegram.sent().map((m) => `${m.chat_id}|${m.text}`);
     const duplicates = texts.length - new Set(texts).size;
@@ -181,7 +162,7 @@ describe("crashes", () => {
         [{ n: number }]
       >`SELECT count(*)::int AS n FROM telegram.outbox WHERE status = 'sent'`;
       return (row?.n ?? 0) >= committed;
-    }, 60_000);
+    }, { timeoutMs: 60_000 });
     expect(telegram.sent(chat).length).toBeGreaterThanOrEqual(committed);
     expect(notifier.health().listening).toBe(true);
     expect(events.some((e) => e.type === "listener" && e.state === "reconnecting")).toBe(true);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/log.ts";
 import { startPollingLeader } from "../src/polling.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { until } from "./support/wait.ts";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -11,27 +12,20 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-async function until(check: () => boolean, timeoutMs: number): Promise<number> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return Date.now() - start;
-}
-
 describe("long polling: one instance polls, the others stand by", () => {
   it("exactly one of two instances polls; SIGKILL it and the other polls within 10 s", async () => {
     const children = [spawnInstance(), spawnInstance()];
-    await until(() => children.every((c) => c.output.includes("STARTED")), 30_000);
-    await until(() => children.some((c) => c.polling()), 10_000);
+    await until(() => children.every((c) => c.output.includes("STARTED")), { timeoutMs: 30_000 });
+    await until(() => children.some((c) => c.polling()), { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 2_000));
     expect(children.filter((c) => c.polling())).toHaveLength(1);
     const leader = children.find((c) => c.polling());
     const standby = children.find((c) => !c.polling());
     if (!leader || !standby) throw new Error("no leader");
     leader.child.kill("SIGKILL");
-    const tookOverMs = await until(() => standby.polling(), 10_000);
+    const killedAt = Date.now();
+    await until(() => standby.polling(), { timeoutMs: 10_000 });
+    const tookOverMs = Date.now() - killedAt;
     console.log(`standby polled ${tookOverMs} ms after the leader was killed`);
     standby.child.kill("SIGKILL");
   });
@@ -48,12 +42,12 @@ describe("long polling: one instance polls, the others stand by", () => {
         return { stop: async () => void polling.delete("x") };
       },
     });
-    await until(() => polling.has("x"), 5_000);
+    await until(() => polling.has("x"), { timeoutMs: 5_000 });
     await db.sql`
       SELECT pg_terminate_backend(pid) FROM pg_locks
        WHERE locktype = 'advisory' AND classid = 1952803941 AND objid = 3 AND granted`;
-    await until(() => !polling.has("x"), 5_000);
-    await until(() => polling.has("x"), 5_000);
+    await until(() => !polling.has("x"), { timeoutMs: 5_000 });
+    await until(() => polling.has("x"), { timeoutMs: 5_000 });
     await leader.stop();
     await sql.end({ timeout: 1 });
     expect(polling.size).toBe(0);
