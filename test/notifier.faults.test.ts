@@ -157,12 +157,15 @@ describe("crashes", () => {
     await new Promise((r) => setTimeout(r, 2_000));
     writing = false;
     await writer;
-    await until(async () => {
-      const [row] = await sql<
-        [{ n: number }]
-      >`SELECT count(*)::int AS n FROM telegram.outbox WHERE status = 'sent'`;
-      return (row?.n ?? 0) >= committed;
-    }, { timeoutMs: 60_000 });
+    await until(
+      async () => {
+        const [row] = await sql<
+          [{ n: number }]
+        >`SELECT count(*)::int AS n FROM telegram.outbox WHERE status = 'sent'`;
+        return (row?.n ?? 0) >= committed;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(telegram.sent(chat).length).toBeGreaterThanOrEqual(committed);
     expect(notifier.health().listening).toBe(true);
     expect(events.some((e) => e.type === "listener" && e.state === "reconnecting")).toBe(true);
