@@ -1,65 +1,39 @@
-import type { RunnerHandle } from "@grammyjs/runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CustomerBot, createBot, runBot } from "../src/bot/bot.ts";
-import { createLogger } from "../src/log.ts";
-import { createMailer } from "../src/mailer.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
-import { say as sayTo, visible } from "./support/chat.ts";
-import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import type { CustomerBot } from "../src/bot/bot.ts";
+import { MESSAGES } from "../src/bot/messages.ts";
+import type { BotApiDouble } from "./support/bot-api-double.ts";
+import {
+  type BotUnderTest,
+  codeFromMail as codeFrom,
+  handledUpTo,
+  startBotUnderTest,
+  visible,
+} from "./support/chat.ts";
+import type { TestDatabase } from "./support/database.ts";
 import { cipher } from "./support/notifier-harness.ts";
-import { startSmtpSink } from "./support/smtp-sink.ts";
-import { website } from "./support/website.ts";
+import type { SmtpSink } from "./support/smtp-sink.ts";
+import { until } from "./support/wait.ts";
+import type { website } from "./support/website.ts";
 
+let t: BotUnderTest;
 let db: TestDatabase;
 let telegram: BotApiDouble;
-let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
-let runner: RunnerHandle;
+let smtp: SmtpSink;
 let bot: CustomerBot;
 let site: ReturnType<typeof website>;
 let nextChat = 5000;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  telegram = await BotApiDouble.start({ botUsername: "CompuCarBot" });
-  smtp = await startSmtpSink();
-  site = website(db.sql);
-  bot = createBot({
-    token: telegram.token,
-    apiRoot: telegram.url,
-    sql: db.sql,
-    chatIds: cipher,
-    logger: createLogger("silent"),
-    websiteUrl: "https://compucar.pro",
-    linkVerification: "email",
-    mailer: createMailer({ url: smtp.url, from: "CompuCar <noreply@compucar.pro>" }),
-    support: { email: "support@compucar.pro", phone: "+213 555 00 00 00", hours: "Sun–Thu 9–17" },
-  });
-  runner = runBot(bot, { logger: createLogger("silent") });
+  t = await startBotUnderTest();
+  ({ db, telegram, smtp, bot, site } = t);
 });
-afterAll(async () => {
-  await runner.stop();
-  await smtp.close();
-  await telegram.close();
-  await db.drop();
-});
+afterAll(() => t.close());
 
 /** Sends `text` as the customer and returns the bot's next reply. */
 const say = (chat: number, text: string, language = "en", chatType?: "group") =>
-  sayTo(telegram, chat, text, language, chatType);
+  t.say(chat, text, language, chatType);
 
-async function codeFromMail(to: string, count: number): Promise<string> {
-  const start = Date.now();
-  while (smtp.mails.filter((m) => m.to.toLowerCase() === to.toLowerCase()).length < count) {
-    if (Date.now() - start > 5_000) throw new Error(`no mail to ${to}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const mail = smtp.mails.filter((m) => m.to.toLowerCase() === to.toLowerCase())[count - 1];
-  const code = /code to link Telegram to your CompuCar account is: (\d{6})/.exec(
-    mail?.raw ?? "",
-  )?.[1];
-  if (!code) throw new Error("no code in the mail");
-  return code;
-}
+const codeFromMail = (to: string, count: number) => codeFrom(smtp, to, count);
 
 describe("commands of a customer who has not linked yet", () => {
   it("/start explains linking, /files asks to link first, /help lists commands, anything else hints at /help — in en, fr, ar", async () => {
@@ -82,9 +56,11 @@ describe("commands of a customer who has not linked yet", () => {
   it("in a group it says once that it only works in private, then stays silent", async () => {
     const group = -100777;
     expect(await say(group, "/start", "en", "group")).toContain("only work in a private chat");
-    telegram.sendText(group, "/files", { from: { id: 1, first_name: "X" }, chatType: "group" });
-    const marker = nextChat++;
-    await say(marker, "/help");
+    const second = telegram.sendText(group, "/files", {
+      from: { id: 1, first_name: "X" },
+      chatType: "group",
+    });
+    await handledUpTo(telegram, t.runner, second, nextChat++);
     expect(telegram.sent(group)).toHaveLength(1);
   });
 });
@@ -138,7 +114,8 @@ describe("linking by email (LINK_VERIFICATION=email)", () => {
     for (let i = 0; i < 4; i++)
       expect(await say(chat, `/verify ${wrong}`)).toContain("That code is not right");
     expect(await say(chat, wrong)).toContain("Too many wrong codes");
-    expect(await say(chat, code)).toMatch(/no code waiting|Too many wrong codes/);
+    expect(await say(chat, code)).toBe(visible(MESSAGES.en.burned));
+    expect(await say(chat, code)).toBe(visible(MESSAGES.en.noCode));
     const [row] =
       await db.sql`SELECT "telegramChatId" FROM users WHERE email = 'brute@example.com'`;
     expect(row?.telegramChatId).toBeNull();
@@ -232,15 +209,13 @@ describe("a linked customer", () => {
     const chat = nextChat++;
     const userId = await site.createUser({ chatId: cipher.encrypt(chat) });
     telegram.myChatMember(chat, "kicked");
-    const start = Date.now();
-    let row: { blocked_at: Date | null } | undefined;
-    while (!row?.blocked_at && Date.now() - start < 5_000) {
-      [row] = await db.sql<
-        Array<{ blocked_at: Date | null }>
-      >`SELECT blocked_at FROM telegram.chat_prefs WHERE user_id = ${userId}`;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(row?.blocked_at).not.toBeNull();
+    await until(
+      async () =>
+        (
+          await db.sql`SELECT 1 FROM telegram.chat_prefs WHERE user_id = ${userId} AND blocked_at IS NOT NULL`
+        ).length > 0,
+      { what: "the block recorded" },
+    );
     const audit =
       await db.sql`SELECT action, actor FROM telegram.link_audit WHERE user_id = ${userId} AND action = 'block'`;
     expect(audit).toEqual([{ action: "block", actor: "bot" }]);
