@@ -105,6 +105,14 @@ describe("linking by email (LINK_VERIFICATION=email)", () => {
     expect(smtp.mails.some((m) => m.to === "nobody-here@example.com")).toBe(false);
   });
 
+  it("an email with a control character (a NUL byte PostgreSQL cannot store) gets the /link usage, not an error", async () => {
+    const chat = nextChat++;
+    const usage = visible(MESSAGES.en.linkUsage);
+    expect(await say(chat, "/link a\u0000b@example.com")).toBe(usage);
+    expect(await say(chat, "karim\u0000@example.com")).toBe(usage);
+    expect(await say(chat, "/link karim@exa\u0007mple.com")).toBe(usage);
+  });
+
   it("brute force: five wrong codes burn it, and a sixth try fails even with the right code", async () => {
     const chat = nextChat++;
     await site.createUser({ email: "brute@example.com" });
