@@ -8,6 +8,7 @@ import {
   codeFromMail as codeFrom,
   handledUpTo,
   isErrorReply,
+  PATIENCE_MS,
   startBotUnderTest,
   visible,
 } from "./support/chat.ts";
@@ -163,7 +164,7 @@ describe("linking by email (LINK_VERIFICATION=email)", () => {
     await say(oldChat, await codeFromMail("move@example.com", 1));
     await say(newChat, "/link move@example.com");
     expect(await say(newChat, await codeFromMail("move@example.com", 2))).toContain("now linked");
-    await telegram.waitForMessages(3, { chatId: oldChat });
+    await telegram.waitForMessages(3, { chatId: oldChat, timeoutMs: PATIENCE_MS });
     expect(visible(telegram.sent(oldChat).at(-1)?.text ?? "")).toContain(
       "linked to another Telegram chat",
     );
@@ -184,7 +185,7 @@ describe("linking by email (LINK_VERIFICATION=email)", () => {
     expect(button).toBe("unlink:yes");
     const before = telegram.sent(chat).length;
     telegram.pressButton(chat, button ?? "", { messageId: question?.message_id });
-    await telegram.waitForMessages(before + 1, { chatId: chat });
+    await telegram.waitForMessages(before + 1, { chatId: chat, timeoutMs: PATIENCE_MS });
     expect(visible(telegram.sent(chat).at(-1)?.text ?? "")).toContain("Unlinked");
     const [row] = await db.sql`SELECT "telegramChatId" FROM users WHERE id = ${userId}`;
     expect(row?.telegramChatId).toBeNull();
@@ -205,10 +206,12 @@ describe("a linked customer", () => {
     await say(chat, "/settings");
     const menu = telegram.sent(chat).at(-1);
     telegram.pressButton(chat, "mute:orders", { messageId: menu?.message_id });
-    await telegram.waitFor(() =>
-      telegram.requests.some(
-        (r) => r.method === "editMessageText" && Number(r.body.chat_id) === chat,
-      ),
+    await telegram.waitFor(
+      () =>
+        telegram.requests.some(
+          (r) => r.method === "editMessageText" && Number(r.body.chat_id) === chat,
+        ),
+      PATIENCE_MS,
     );
     const [prefs] =
       await db.sql`SELECT muted_kinds FROM telegram.chat_prefs WHERE user_id = ${userId}`;
@@ -241,9 +244,9 @@ describe("robustness", () => {
       telegram.sendText(chat, "/start", { from: { id: chat, first_name: "A" } });
     }
     for (const chat of chats) {
-      const replies = (await telegram.waitForMessages(3, { chatId: chat, timeoutMs: 30_000 })).map(
-        (m) => visible(m.text),
-      );
+      const replies = (
+        await telegram.waitForMessages(3, { chatId: chat, timeoutMs: PATIENCE_MS })
+      ).map((m) => visible(m.text));
       expect(replies[0]).toContain("What I can do");
       expect(replies[1]).toContain("CompuCar support");
       expect(replies[2]).toContain("Welcome to CompuCar");

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MESSAGES } from "../src/bot/messages.ts";
-import { type BotUnderTest, codeFromMail, startBotUnderTest, visible } from "./support/chat.ts";
+import {
+  type BotUnderTest,
+  codeFromMail,
+  PATIENCE_MS,
+  startBotUnderTest,
+  visible,
+} from "./support/chat.ts";
 import { cipher } from "./support/notifier-harness.ts";
 
 let t: BotUnderTest;
@@ -48,6 +54,7 @@ describe("an email code is single use", () => {
     t.telegram.pressButton(chat, "unlink:yes", { messageId: question?.message_id });
     await t.telegram.waitFor(
       () => visible(t.telegram.sent(chat).at(-1)?.text ?? "") === en.unlinked,
+      PATIENCE_MS,
     );
 
     expect(await t.say(chat, code)).toBe(visible(en.noCode));

@@ -20,6 +20,12 @@ export function visible(html: string): string {
     .replace(/&amp;/g, "&");
 }
 
+/**
+ * How long a test waits for the bot before it gives up: a safety net that ends a hung
+ * test, never what a test asserts, generous because the machine may be busy.
+ */
+export const PATIENCE_MS = 30_000;
+
 /** The bot's generic "something went wrong" reply, in every language: a handler failed. */
 const ERROR_REPLIES = new Set<string>(Object.values(MESSAGES).map((m) => m.error));
 
@@ -44,7 +50,10 @@ export async function say(
     from: { id: chat, first_name: "Karim", username: "karim", language_code: language },
     chatType,
   });
-  const replies = await telegram.waitForMessages(before + 1, { chatId: chat });
+  const replies = await telegram.waitForMessages(before + 1, {
+    chatId: chat,
+    timeoutMs: PATIENCE_MS,
+  });
   const reply = visible(replies[before]?.text ?? "");
   if (isErrorReply(reply)) throw new Error(`the bot failed on ${JSON.stringify(text)}: ${reply}`);
   return reply;
