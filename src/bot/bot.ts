@@ -141,7 +141,11 @@ export function createBot(options: BotOptions): CustomerBot {
   async function startLink(ctx: BotContext, rawEmail: string): Promise<void> {
     const m = t(ctx);
     const email = rawEmail.trim();
-    if (!/^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/.test(email) || email.length > 254) {
+    if (
+      !/^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/.test(email) ||
+      email.length > 254 ||
+      /\p{Cc}/u.test(email)
+    ) {
       await ctx.reply(m.linkUsage, html);
       return;
     }
