@@ -16,7 +16,7 @@
  *
  * Ours runs as `npm start` does (the dist/main.mjs bundle under node
  * --max-semi-space-size=2 --max-old-space-size=96, here with --only notifier, LOG_LEVEL info), in a
- * process of its own; graphile-worker 0.17 runs peer-worker.ts (concurrency 16, localQueue
+ * process of its own; graphile-worker 0.18 runs peer-worker.ts (concurrency 16, localQueue
  * 500). Each process is timed from its first delivered message, so start-up is left out.
  *
  *   npx tsx scripts/bench/pipeline.ts [--seconds 60] [--rate 20] [--events 20000]
