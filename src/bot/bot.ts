@@ -3,16 +3,21 @@ import { Bot, type Context, GrammyError, InlineKeyboard } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
-import { escapeHtml, formatDateTime, type Locale, pickLocale, truncate } from "../format.ts";
 import {
-  type LinkedAccount,
-  linkChat,
-  lookUpChat,
-  redeemLinkToken,
-  requestCode,
-  unlinkChat,
-  verifyCode,
-} from "../linking/link.ts";
+  blockChat,
+  MUTABLE_KINDS,
+  type MutableKind,
+  readSettings,
+  setLanguage,
+  toggleMutedKind,
+  toggleQuietHours,
+  unblockChat,
+} from "../data/chat-prefs.ts";
+import { findCustomerByEmail, type LinkedAccount, lookUpChat } from "../data/customers.ts";
+import { listRecentFiles } from "../data/files.ts";
+import { listRecentOrders } from "../data/orders.ts";
+import { escapeHtml, formatDateTime, type Locale, pickLocale, truncate } from "../format.ts";
+import { linkChat, redeemLinkToken, requestCode, unlinkChat, verifyCode } from "../linking/link.ts";
 import type { Logger } from "../log.ts";
 import type { Mailer } from "../mailer.ts";
 import { FILE_STATUS, MESSAGES, ORDER_STATUS } from "./messages.ts";
@@ -63,7 +68,6 @@ export const COMMANDS = [
   "support",
   "help",
 ] as const;
-const KINDS = ["files", "orders", "payments"] as const;
 
 /**
  * The customer bot: private chats only, one chat's updates in order, every command
@@ -146,9 +150,7 @@ export function createBot(options: BotOptions): CustomerBot {
       return;
     }
     if (options.linkVerification === "none") {
-      const [user] = await sql<
-        Array<{ id: string }>
-      >`SELECT id FROM users WHERE lower(email) = lower(${email}) LIMIT 1`;
+      const user = await findCustomerByEmail(sql, email);
       if (!user) {
         await ctx.reply(m.emailNotFound);
         return;
@@ -267,11 +269,7 @@ export function createBot(options: BotOptions): CustomerBot {
       await ctx.reply(m.needLink, html);
       return;
     }
-    const files = await sql<
-      Array<{ id: string; name: string; status: string; eta: number | null; uploaded: Date }>
-    >`
-      SELECT id, "originalFilename" AS name, status::text AS status, "estimatedProcessingTime" AS eta, "createdAt" AS uploaded
-        FROM tuning_files WHERE "userId" = ${account.id} ORDER BY "createdAt" DESC LIMIT 5`;
+    const files = await listRecentFiles(sql, account.id);
     const keyboard = new InlineKeyboard().url(m.viewAllFiles, `${options.websiteUrl}/files`);
     if (files.length === 0) {
       await ctx.reply(m.filesEmpty, { reply_markup: keyboard });
@@ -296,11 +294,7 @@ export function createBot(options: BotOptions): CustomerBot {
       await ctx.reply(m.needLink, html);
       return;
     }
-    const orders = await sql<
-      Array<{ number: string; status: string; created: Date; tracking: string | null }>
-    >`
-      SELECT "orderNumber" AS number, status::text AS status, "createdAt" AS created, "trackingNumber" AS tracking
-        FROM orders WHERE "userId" = ${account.id} ORDER BY "createdAt" DESC LIMIT 5`;
+    const orders = await listRecentOrders(sql, account.id);
     const keyboard = new InlineKeyboard().url(
       m.viewAllOrders,
       `${options.websiteUrl}/account/orders`,
@@ -323,13 +317,12 @@ export function createBot(options: BotOptions): CustomerBot {
 
   async function settingsKeyboard(ctx: BotContext, userId: string): Promise<InlineKeyboard> {
     const m = t(ctx);
-    const [prefs] = await sql<[{ muted_kinds: string[]; quiet_hours_start: number | null }?]>`
-      SELECT muted_kinds, quiet_hours_start FROM telegram.chat_prefs WHERE user_id = ${userId}`;
-    const muted = new Set(prefs?.muted_kinds ?? []);
+    const settings = await readSettings(sql, userId);
+    const muted = new Set(settings.mutedKinds);
     const keyboard = new InlineKeyboard();
-    for (const kind of KINDS)
+    for (const kind of MUTABLE_KINDS)
       keyboard.text(`${muted.has(kind) ? "🔕" : "🔔"} ${m.kind[kind]}`, `mute:${kind}`).row();
-    keyboard.text(`${prefs?.quiet_hours_start != null ? "✅" : "⬜"} ${m.quiet}`, "quiet").row();
+    keyboard.text(`${settings.quietHours ? "✅" : "⬜"} ${m.quiet}`, "quiet").row();
     keyboard.text("English", "lang:en").text("Français", "lang:fr").text("العربية", "lang:ar");
     return keyboard;
   }
@@ -352,23 +345,12 @@ export function createBot(options: BotOptions): CustomerBot {
     }
     const [, , kind, lang] = ctx.match;
     if (kind) {
-      await sql`
-        INSERT INTO telegram.chat_prefs (user_id, muted_kinds) VALUES (${account.id}, ARRAY[${kind}])
-        ON CONFLICT (user_id) DO UPDATE SET updated_at = now(), muted_kinds =
-          CASE WHEN ${kind} = ANY (telegram.chat_prefs.muted_kinds)
-               THEN array_remove(telegram.chat_prefs.muted_kinds, ${kind})
-               ELSE telegram.chat_prefs.muted_kinds || ${kind}::text END`;
+      await toggleMutedKind(sql, account.id, kind as MutableKind);
     } else if (lang) {
-      await sql`
-        INSERT INTO telegram.chat_prefs (user_id, language) VALUES (${account.id}, ${lang})
-        ON CONFLICT (user_id) DO UPDATE SET language = EXCLUDED.language, updated_at = now()`;
+      await setLanguage(sql, account.id, lang);
       ctx.state.locale = lang as Locale;
     } else {
-      await sql`
-        INSERT INTO telegram.chat_prefs (user_id, quiet_hours_start, quiet_hours_end) VALUES (${account.id}, 22, 7)
-        ON CONFLICT (user_id) DO UPDATE SET updated_at = now(),
-          quiet_hours_start = CASE WHEN telegram.chat_prefs.quiet_hours_start IS NULL THEN 22 END,
-          quiet_hours_end = CASE WHEN telegram.chat_prefs.quiet_hours_start IS NULL THEN 7 END`;
+      await toggleQuietHours(sql, account.id);
     }
     await ctx.answerCallbackQuery({ text: t(ctx).saved });
     await ctx
@@ -382,15 +364,8 @@ export function createBot(options: BotOptions): CustomerBot {
     const status = ctx.myChatMember.new_chat_member.status;
     const account = linked(ctx);
     if (!account || ctx.chat.type !== "private") return;
-    const blocked = status === "kicked";
-    await sql.begin(async (tx) => {
-      await tx`
-        INSERT INTO telegram.chat_prefs (user_id, blocked_at) VALUES (${account.id}, ${blocked ? tx`now()` : null})
-        ON CONFLICT (user_id) DO UPDATE SET blocked_at = EXCLUDED.blocked_at, updated_at = now()`;
-      await tx`
-        INSERT INTO telegram.link_audit (user_id, action, actor, detail)
-        VALUES (${account.id}, ${blocked ? "block" : "unblock"}, 'bot', ${blocked ? "the customer blocked the bot" : "the customer unblocked the bot"})`;
-    });
+    if (status === "kicked") await blockChat(sql, account.id, "bot");
+    else await unblockChat(sql, account.id);
   });
 
   bot.on("message:text", async (ctx) => {
