@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import { hostname } from "node:os";
 import type { Update } from "grammy/types";
 import postgres from "postgres";
-import { COMMANDS, createBot, runBot, setCommands } from "./bot/bot.ts";
+import { createBot, runBot, setCommands } from "./bot/bot.ts";
 import { type Config, describeConfig, loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { checkMigrations, runMigrations } from "./db/migrations.ts";
@@ -136,8 +136,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         mailer: config.smtp ? createMailer(config.smtp) : undefined,
         support: config.support,
         enabled: config.telegram.enabled,
+        metrics,
       });
-      countUpdates(bot, metrics);
       // Runs after polling, HTTP and the notifier have stopped (cleanups run in reverse),
       // before the connections close: the last usage counts are written.
       const theBot = bot;
@@ -287,22 +287,6 @@ function recordNotifierEvent(metrics: Metrics, event: NotifierEvent): void {
     default:
       break;
   }
-}
-
-/** Counts updates and commands for /metrics, whichever way updates arrive. */
-function countUpdates(bot: CustomerBot, metrics: Metrics): void {
-  const handle = bot.handleUpdate.bind(bot);
-  bot.handleUpdate = (update, webhookReplyEnvelope) => {
-    const type = Object.keys(update).find((k) => k !== "update_id") ?? "unknown";
-    metrics.updates.inc({ type });
-    const text = update.message?.text;
-    if (text?.startsWith("/")) {
-      const command = /^\/([a-z_]{1,32})(?:@\w+)?(?:\s|$)/i.exec(text)?.[1]?.toLowerCase();
-      const known = (COMMANDS as readonly string[]).includes(command ?? "");
-      metrics.commands.inc({ command: known && command ? command : "other" });
-    }
-    return handle(update, webhookReplyEnvelope);
-  };
 }
 
 /** Webhook updates: deduplicated on update_id in the database, one chat's updates in order. */

@@ -7,6 +7,7 @@ import { help } from "./help.ts";
 import { linking, otherMessages } from "./linking.ts";
 import { lists } from "./lists.ts";
 import { MESSAGES } from "./messages.ts";
+import { countUpdates } from "./metrics.ts";
 import { settings } from "./settings.ts";
 import { createUsageCounter } from "./usage.ts";
 
@@ -34,6 +35,7 @@ export function createBot(options: BotOptions): CustomerBot {
     client: { apiRoot: options.apiRoot },
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
   });
+  if (options.metrics) bot.use(countUpdates(options.metrics));
   bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
   bot.use(chatContext(options, usage));
   bot.use(linking(options), lists(options), settings(options), help(options), blocking(options));

@@ -6,6 +6,7 @@ import { type LinkedAccount, lookUpChat } from "../data/customers.ts";
 import { type Locale, pickLocale } from "../format.ts";
 import type { Logger } from "../log.ts";
 import type { Mailer } from "../mailer.ts";
+import type { Metrics } from "../metrics.ts";
 import { usageName } from "./command.ts";
 import { MESSAGES, type Messages } from "./messages.ts";
 import type { UsageCounter } from "./usage.ts";
@@ -26,6 +27,8 @@ export interface BotOptions {
   enabled?: boolean;
   /** How often the usage counters are written, in ms. Defaults to 5,000. */
   usageFlushMs?: number;
+  /** Where updates and commands are counted for /metrics. Defaults to nowhere. */
+  metrics?: Pick<Metrics, "updates" | "commands">;
 }
 
 /** What the handlers know about the chat of an update (set by `chatContext`). */
