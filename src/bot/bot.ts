@@ -35,6 +35,8 @@ export function createBot(options: BotOptions): CustomerBot {
     client: { apiRoot: options.apiRoot },
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
   });
+  // Counted first, so that updates the private-chat guard drops are counted too; one
+  // chat's updates in order for long polling and the webhook alike (src/bot/webhook.ts).
   if (options.metrics) bot.use(countUpdates(options.metrics));
   bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
   bot.use(chatContext(options, usage));
