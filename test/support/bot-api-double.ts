@@ -18,7 +18,19 @@ export type Fault =
   | { kind: "serverError" }
   | { kind: "unauthorized" }
   | { kind: "slow"; ms: number }
+  /** Answered (normally) only once `release` settles: a send held in flight, no clock. */
+  | { kind: "hold"; release: Promise<unknown> }
   | { kind: "drop" };
+
+/** A request as it arrived, before any fault or answer (see `arrivals`). */
+export interface ArrivedRequest {
+  method: string;
+  /** Number(body.chat_id): NaN when there is none. */
+  chatId: number;
+  body: Record<string, unknown>;
+  /** performance.now() when it arrived. */
+  at: number;
+}
 
 /** One request as the double received it. */
 export interface RecordedRequest {
@@ -65,7 +77,13 @@ export interface DoubleOptions {
 const MAX_BODY = 1024 * 1024;
 
 export class BotApiDouble {
+  /** Requests as they were answered (a slowed or held one only once answered). */
   readonly requests: RecordedRequest[] = [];
+  /**
+   * Requests to a known method with the right token, recorded the moment they arrive:
+   * before a slow or held fault delays the answer. What pacing and "in flight" checks read.
+   */
+  readonly arrivals: ArrivedRequest[] = [];
   readonly token: string;
   private readonly messages: SentMessage[] = [];
   private readonly waiters = new Set<() => void>();
@@ -132,7 +150,7 @@ export class BotApiDouble {
     });
   }
 
-  /** Resolves with the first truthy value of `check`, re-evaluated after each request. */
+  /** Resolves with the first truthy value of `check`, re-evaluated on each arrival and answer. */
   waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
     return new Promise((resolve, reject) => {
       const first = check();
@@ -247,6 +265,19 @@ export class BotApiDouble {
     });
   }
 
+  /**
+   * The next `n` matching calls arrive (and are recorded in `arrivals`) but get no answer
+   * until the returned function is called; then they are answered as usual.
+   */
+  holdNext(n: number, options: { method?: string; chatId?: number } = {}): () => void {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.failNext(n, { kind: "hold", release: released }, options);
+    return release;
+  }
+
   /** Every matching call during the next `ms` milliseconds fails with `fault`. */
   failFor(ms: number, fault: Fault, options: { method?: string } = {}): void {
     this.faults.push({
@@ -290,12 +321,19 @@ export class BotApiDouble {
     const record: Omit<RecordedRequest, "status"> = { method, token, body, at };
     if (!match) return this.reply(res, record, 404, undefined, "Not Found");
     if (token !== this.token) return this.reply(res, record, 401, undefined, "Unauthorized");
+    if (this.options.record !== false) {
+      this.arrivals.push({ method, chatId: Number(body.chat_id), body, at });
+      this.wake();
+    }
 
     const fault = this.takeFault(method, Number(body.chat_id));
     if (fault) {
       switch (fault.kind) {
         case "slow":
           await new Promise((r) => setTimeout(r, fault.ms));
+          break;
+        case "hold":
+          await fault.release.catch(() => {});
           break;
         case "drop":
           this.note({ ...record, status: 0 });
@@ -587,6 +625,10 @@ export class BotApiDouble {
   private note(request: RecordedRequest): void {
     this.counters.byStatus[request.status] = (this.counters.byStatus[request.status] ?? 0) + 1;
     if (this.options.record !== false) this.requests.push(request);
+    this.wake();
+  }
+
+  private wake(): void {
     if (this.waiters.size > 0) for (const waiter of [...this.waiters]) waiter();
   }
 }
