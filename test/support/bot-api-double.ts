@@ -14,6 +14,8 @@ export type Fault =
   | { kind: "tooManyRequests"; retryAfter: number }
   | { kind: "blocked" }
   | { kind: "chatNotFound" }
+  /** 400 with this description (after "Bad Request: "). */
+  | { kind: "badRequest"; description: string }
   | { kind: "badGateway" }
   | { kind: "serverError" }
   | { kind: "unauthorized" }
@@ -354,6 +356,8 @@ export class BotApiDouble {
           return this.reply(res, record, 403, undefined, "Forbidden: bot was blocked by the user");
         case "chatNotFound":
           return this.reply(res, record, 400, undefined, "Bad Request: chat not found");
+        case "badRequest":
+          return this.reply(res, record, 400, undefined, `Bad Request: ${fault.description}`);
         case "unauthorized":
           return this.reply(res, record, 401, undefined, "Unauthorized");
         case "serverError":
