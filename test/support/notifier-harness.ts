@@ -48,7 +48,7 @@ export async function claimedTwiceAfter(notifier: Notifier, after: number): Prom
   const claimAfter = (t: number) =>
     until(() => {
       const at = notifier.health().lastDrainAt?.getTime() ?? 0;
-      return at > t ? at : undefined;
+      return at > t ? at : 0;
     });
   await claimAfter(await claimAfter(after));
 }
