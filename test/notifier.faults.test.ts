@@ -104,16 +104,17 @@ describe("crashes", () => {
     await until(() => telegram.sent().length >= 1_000, { timeoutMs: 60_000 });
     first.kill("SIGKILL");
     await firstExited;
-    // Everything the first process sent, counted once it is gone.
+    // Everything the first process sent, counted once it is gone, and what it recorded.
     const atKill = telegram.sent().length;
-    const second = spawnNotifier();
     const ids = customers.map((c) => c.userId);
+    const recordedAtKill = await sentCount(db.sql, ids);
+    const second = spawnNotifier();
     await until(async () => (await sentCount(db.sql, ids)) === 5_000, { timeoutMs: 120_000 });
     second.kill("SIGKILL");
     const texts = telegram.sent().map((m) => `${m.chat_id}|${m.text}`);
     const duplicates = texts.length - new Set(texts).size;
     console.log(
-      `SIGKILL after ${atKill} messages: ${texts.length} sent for 5,000 events, ${duplicates} duplicate(s)`,
+      `SIGKILL after ${atKill} messages (${recordedAtKill} recorded): ${texts.length} sent for 5,000 events, ${duplicates} duplicate(s)`,
     );
     // Killed mid-burst: some, not all, were out; the second process sent the rest.
     expect(atKill).toBeGreaterThan(0);
@@ -122,9 +123,11 @@ describe("crashes", () => {
     const fromFirst = new Set(texts.slice(0, atKill));
     expect([...fromSecond].filter((t) => !fromFirst.has(t)).length).toBe(5_000 - fromFirst.size);
     expect(new Set(texts).size).toBe(5_000);
-    // Sent rows are recorded 32 at a time (or 5 ms after the first): what a SIGKILL can
-    // send twice is one chunk being filled, one being written and the 8 sends in flight.
-    expect(duplicates).toBeLessThanOrEqual(2 * 32 + 8);
+    // What a SIGKILL can send twice: the sends Telegram accepted that the first process
+    // had not recorded yet, and its 8 sends in flight (accepted, answer never read).
+    // (How many are unrecorded depends on how fast the database records them: chunks of
+    // 32 queue behind each other when it is slow, so no fixed bound holds under load.)
+    expect(duplicates).toBeLessThanOrEqual(atKill - recordedAtKill + 8);
     for (const c of customers) {
       const steps = telegram
         .sent(c.chat)
