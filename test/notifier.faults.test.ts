@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { ChatIdCipher } from "../src/chat-id.ts";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { loadWebsiteSchema, runMigrations } from "../src/db/migrations.ts";
@@ -99,7 +99,9 @@ describe("crashes", () => {
         },
         stdio: "ignore",
       });
+    onTestFinished(() => telegram.close());
     const first = spawnNotifier();
+    onTestFinished(() => void first.kill("SIGKILL"));
     const firstExited = new Promise((resolve) => first.once("exit", resolve));
     await until(() => telegram.sent().length >= 1_000, { timeoutMs: 60_000 });
     first.kill("SIGKILL");
@@ -109,6 +111,7 @@ describe("crashes", () => {
     const ids = customers.map((c) => c.userId);
     const recordedAtKill = await sentCount(db.sql, ids);
     const second = spawnNotifier();
+    onTestFinished(() => void second.kill("SIGKILL"));
     await until(async () => (await sentCount(db.sql, ids)) === 5_000, { timeoutMs: 120_000 });
     second.kill("SIGKILL");
     const texts = telegram.sent().map((m) => `${m.chat_id}|${m.text}`);
@@ -137,22 +140,33 @@ describe("crashes", () => {
       const firstSeen = steps.filter((s, i) => steps.indexOf(s) === i);
       expect(firstSeen).toEqual([...firstSeen].sort((a, b) => a - b));
     }
-    await telegram.close();
   }, 180_000);
 
   it("connections terminated and the PostgreSQL server restarted while events keep arriving: all delivered", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "compucar-restart-"));
     let server = await startEmbeddedPostgres({ dir: path.join(dir, "data") });
+    let writing = true;
+    // Also when the test fails: a server left running outlives the test run.
+    const cleanup: Array<() => Promise<unknown>> = [];
+    onTestFinished(async () => {
+      writing = false;
+      for (const step of cleanup.reverse()) await step().catch(() => {});
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
     const port = server.port;
     await loadWebsiteSchema(server.url);
     await runMigrations(server.url);
     const sql = postgres(server.url, { max: 4, onnotice: () => {} });
+    cleanup.push(() => sql.end({ timeout: 1 }));
     const telegram = await BotApiDouble.start();
+    cleanup.push(() => telegram.close());
     const { notifier, events } = startNotifier(
       { url: server.url, sql } as unknown as TestDatabase,
       telegram,
       {},
     );
+    cleanup.push(() => notifier.stop());
     await notifier.start();
     const site = website(sql);
     const chat = 90_000;
@@ -161,7 +175,6 @@ describe("crashes", () => {
     // The comments the website saw committed, and how many of its writes failed.
     const committed = new Set<number>();
     let failedWrites = 0;
-    let writing = true;
     const writer = (async () => {
       let n = 0;
       while (writing) {
@@ -202,10 +215,5 @@ describe("crashes", () => {
     );
     await until(() => notifier.health().listening, { timeoutMs: 60_000 });
     expect(events.some((e) => e.type === "listener" && e.state === "reconnecting")).toBe(true);
-    await notifier.stop();
-    await sql.end({ timeout: 1 });
-    await telegram.close();
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
   }, 120_000);
 });
