@@ -1,6 +1,6 @@
 import { Api, GrammyError, HttpError } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BotApiDouble } from "./support/bot-api-double.ts";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 
 let double: BotApiDouble;
 let api: Api;

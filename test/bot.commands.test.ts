@@ -1,9 +1,9 @@
 import type { RunnerHandle } from "@grammyjs/runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import { type CustomerBot, createBot, runBot } from "../src/bot/bot.ts";
 import { createLogger } from "../src/log.ts";
 import { createMailer } from "../src/mailer.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
 import { say as sayTo, visible } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher } from "./support/notifier-harness.ts";

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import { createLogger } from "../src/log.ts";
 import type { Notifier } from "../src/notifier/notifier.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
 import { visible } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher, claimedTwiceAfter, startNotifier } from "./support/notifier-harness.ts";

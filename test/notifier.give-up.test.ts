@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import type { Notifier } from "../src/notifier/notifier.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher, claimedTwiceAfter, startNotifier } from "./support/notifier-harness.ts";
 import { until } from "./support/wait.ts";

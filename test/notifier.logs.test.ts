@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import { createLogger } from "../src/log.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher, startNotifier } from "./support/notifier-harness.ts";
 import { until } from "./support/wait.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BotApiDouble } from "./support/bot-api-double.ts";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import { visible } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher, startNotifier } from "./support/notifier-harness.ts";

@@ -1,8 +1,8 @@
 import { GrammyError, HttpError } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import { freePort } from "../src/db/embedded.ts";
 import { createSender, type OutgoingMessage, type Sender } from "../src/notifier/sender.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
 
 const TOKEN = "123456:SENDER-TEST-TOKEN";
 

@@ -30,9 +30,9 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { BotApiDouble } from "../../double/bot-api-double.ts";
 import { freePort, startEmbeddedPostgres } from "../../src/db/embedded.ts";
 import { loadWebsiteSchema, projectRoot, runMigrations } from "../../src/db/migrations.ts";
-import { BotApiDouble } from "../../test/support/bot-api-double.ts";
 import { type BenchRow, formatTable, median } from "./report.ts";
 
 /** One line of a benchmark's result table. */

@@ -1,4 +1,4 @@
-import type { BotApiDouble } from "./bot-api-double.ts";
+import type { BotApiDouble } from "../../double/bot-api-double.ts";
 
 /** A Telegram HTML message as the customer reads it: tags gone, entities decoded. */
 export function visible(html: string): string {

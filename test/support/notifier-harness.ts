@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { BotApiDouble } from "../../double/bot-api-double.ts";
 import { ChatIdCipher } from "../../src/chat-id.ts";
 import { createLogger } from "../../src/log.ts";
 import {
@@ -7,7 +8,6 @@ import {
   type NotifierEvent,
   type NotifierOptions,
 } from "../../src/notifier/notifier.ts";
-import type { BotApiDouble } from "./bot-api-double.ts";
 import type { TestDatabase } from "./database.ts";
 import { until } from "./wait.ts";
 
