@@ -1,8 +1,8 @@
 import { randomInt } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BotApiDouble } from "../double/bot-api-double.ts";
 import type { CustomerBot } from "../src/bot/bot.ts";
 import { MESSAGES } from "../src/bot/messages.ts";
-import type { BotApiDouble } from "./support/bot-api-double.ts";
 import {
   type BotUnderTest,
   codeFromMail as codeFrom,

@@ -1,13 +1,13 @@
 import type { RunnerHandle } from "@grammyjs/runner";
 import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import { type CustomerBot, createBot, runBot } from "../src/bot/bot.ts";
 import { MESSAGES } from "../src/bot/messages.ts";
 import { webhookReceiver } from "../src/bot/webhook.ts";
 import type { WebhookOptions } from "../src/http.ts";
 import { createLogger } from "../src/log.ts";
 import { createMetrics, type Metrics } from "../src/metrics.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
 import { say, visible } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher } from "./support/notifier-harness.ts";

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import { freePort } from "../src/db/embedded.ts";
 import { createLogger } from "../src/log.ts";
 import { pruneOnce } from "../src/retention.ts";
 import { type Service, startService } from "../src/service.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 
 let db: TestDatabase;

@@ -9,7 +9,7 @@
  * Set-up: an embedded PostgreSQL in a temp folder with the website's tables and every
  * migration; 10,000 customers, 100,000 tuning files and 20,000 orders; 1,000 customers
  * linked to Telegram (chat ids encrypted with ChatIdCipher, as the bot stores them).
- * The Bot API double (test/support/bot-api-double.ts, `record: false`) runs in a worker
+ * The Bot API double (double/bot-api-double.ts, `record: false`) runs in a worker
  * thread, so its own work (HTML checks, JSON) is not charged to the bot's event loop.
  *
  * Load: `/files`, `/orders`, `/start` in equal parts from the 1,000 linked private chats
@@ -435,7 +435,7 @@ class DoubleWorker {
       eval: true,
       workerData: {
         tsx: import.meta.resolve("tsx/esm/api"),
-        double: pathToFileURL(path.join(here, "../../test/support/bot-api-double.ts")).href,
+        double: pathToFileURL(path.join(here, "../../double/bot-api-double.ts")).href,
       },
     });
     const ready = await nextMessage(worker);

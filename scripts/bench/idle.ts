@@ -25,9 +25,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { BotApiDouble } from "../../double/bot-api-double.ts";
 import { freePort } from "../../src/db/embedded.ts";
 import { projectRoot } from "../../src/db/migrations.ts";
-import { BotApiDouble } from "../../test/support/bot-api-double.ts";
 import { BENCH_TOKEN, runBenchScript, sleep } from "./lib/cli.ts";
 import { type BenchDatabase, startBenchDatabase } from "./lib/database.ts";
 import { descendants, rss, startTicks } from "./lib/proc.ts";

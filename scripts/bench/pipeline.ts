@@ -25,10 +25,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
+import { BotApiDouble } from "../../double/bot-api-double.ts";
 import { ChatIdCipher } from "../../src/chat-id.ts";
 import { freePort } from "../../src/db/embedded.ts";
 import { projectRoot } from "../../src/db/migrations.ts";
-import { BotApiDouble } from "../../test/support/bot-api-double.ts";
 import { runBenchScript, sleep, BENCH_TOKEN as TOKEN } from "./lib/cli.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { peakRss, processCpuSeconds, serverCpuSeconds } from "./lib/proc.ts";

@@ -1,9 +1,9 @@
 import type { RunnerHandle } from "@grammyjs/runner";
+import { BotApiDouble } from "../../double/bot-api-double.ts";
 import { type BotOptions, type CustomerBot, createBot, runBot } from "../../src/bot/bot.ts";
 import { MESSAGES } from "../../src/bot/messages.ts";
 import { createLogger } from "../../src/log.ts";
 import { createMailer } from "../../src/mailer.ts";
-import { BotApiDouble } from "./bot-api-double.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { cipher } from "./notifier-harness.ts";
 import { type SmtpSink, startSmtpSink } from "./smtp-sink.ts";
