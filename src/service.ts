@@ -13,6 +13,7 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { createNotifier, type NotifierEvent } from "./notifier/notifier.ts";
 import { type PollingLeader, startPollingLeader } from "./polling.ts";
 import { startRetention } from "./retention.ts";
+import { createShutdown } from "./shutdown.ts";
 
 /** Which parts to run. Defaults to all of them. */
 export interface ServiceOptions {
@@ -38,8 +39,6 @@ export interface Service {
   readonly stopped: Promise<void>;
 }
 
-const SHUTDOWN_TIMEOUT_MS = 9_000;
-
 type CustomerBot = ReturnType<typeof createBot>;
 
 /** `npm start`: runs until SIGTERM/SIGINT; returns the exit code. */
@@ -62,28 +61,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const runNotifierPart = options.only !== "bot";
 
   const database: Database = await openDatabase(config.databaseUrl, logger);
-  const cleanups: Array<[string, () => Promise<void> | void]> = [
-    ["database", () => database.close()],
-  ];
-  const cleanup = async () => {
-    for (const [part, fn] of cleanups.reverse()) {
-      // One part that hangs must not keep the others (and the exit) waiting.
-      const timeout = new Promise<string>((resolve) =>
-        setTimeout(() => resolve("timeout"), 3_000).unref(),
-      );
-      const outcome = await Promise.race([
-        Promise.resolve(fn()).then(
-          () => "ok",
-          () => "failed",
-        ),
-        timeout,
-      ]);
-      if (outcome !== "ok")
-        logger.warn(
-          `stopping: ${part} ${outcome === "timeout" ? "did not stop within 3 s" : "failed to stop"}`,
-        );
-    }
-  };
+  const shutdown = createShutdown({ logger });
+  shutdown.add("database", () => database.close());
   try {
     if (database.embedded) {
       await runMigrations(database.url, (level, message) => logger.debug({ level }, message));
@@ -101,7 +80,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       onnotice: () => {},
       connection: { application_name: "compucar-customer-bot" },
     });
-    cleanups.push(["database connections", () => sql.end({ timeout: 2 })]);
+    shutdown.add("database connections", () => sql.end({ timeout: 2 }));
     const metrics = createMetrics(sql);
 
     const workerId = `${hostname()}:${process.pid}`;
@@ -138,10 +117,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         enabled: config.telegram.enabled,
       });
       countUpdates(bot, metrics);
-      // Runs after polling, HTTP and the notifier have stopped (cleanups run in reverse),
+      // Runs after polling, HTTP and the notifier have stopped (steps run latest first),
       // before the connections close: the last usage counts are written.
       const theBot = bot;
-      cleanups.push(["bot usage counters", () => theBot.stopUsage()]);
+      shutdown.add("bot usage counters", () => theBot.stopUsage());
     }
 
     const webhook =
@@ -183,20 +162,17 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         return parts;
       },
     });
-    cleanups.push([
-      "HTTP",
-      () => {
-        http.closeAllConnections();
-        return new Promise<void>((resolve) => http.close(() => resolve()));
-      },
-    ]);
+    shutdown.add("HTTP", () => {
+      http.closeAllConnections();
+      return new Promise<void>((resolve) => http.close(() => resolve()));
+    });
     logger.info(
       `HTTP on port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
     );
 
     if (notifier) {
       await notifier.start();
-      cleanups.push(["notifier", () => notifier.stop({ timeoutMs: 2_500 })]);
+      shutdown.add("notifier", () => notifier.stop({ timeoutMs: 2_500 }));
     }
     if (bot && config.telegram.enabled) {
       if (config.telegram.mode === "polling") {
@@ -211,7 +187,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
           },
         });
         const l = leader;
-        cleanups.push(["polling", () => l.stop()]);
+        shutdown.add("polling", () => l.stop());
       }
     } else if (bot) {
       logger.warn(
@@ -219,52 +195,22 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       );
     }
     const retention = startRetention(sql, logger, config.outboxRetentionDays);
-    cleanups.push(["retention", () => retention.stop()]);
+    shutdown.add("retention", () => retention.stop());
     logger.info(
       `CompuCar customer bot started (${[runBotPart && "bot", runNotifierPart && "notifier"].filter(Boolean).join(" + ")}, ${config.telegram.mode})`,
     );
 
-    let resolveStopped: () => void = () => {};
-    const stopped = new Promise<void>((resolve) => {
-      resolveStopped = resolve;
-    });
-    let stopping: Promise<void> | undefined;
-    const stop = () => {
-      stopping ??= (async () => {
-        logger.info("stopping: finishing in-flight work");
-        const force = setTimeout(() => {
-          logger.error(`still stopping after ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting anyway`);
-          process.exit(1);
-        }, SHUTDOWN_TIMEOUT_MS);
-        force.unref();
-        await cleanup();
-        clearTimeout(force);
-        logger.info("stopped");
-        resolveStopped();
-      })();
-      return stopping;
+    if (options.signals !== false) shutdown.handleSignals();
+    return {
+      config,
+      databaseUrl: database.url,
+      http,
+      logger,
+      stop: shutdown.stop,
+      stopped: shutdown.stopped,
     };
-    if (options.signals !== false) {
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          logger.warn(`${signal} again: exiting now`);
-          process.exit(1);
-        }
-        void stop();
-      };
-      process.on("SIGTERM", onSignal);
-      process.on("SIGINT", onSignal);
-      cleanups.unshift([
-        "signal handlers",
-        () => {
-          process.off("SIGTERM", onSignal);
-          process.off("SIGINT", onSignal);
-        },
-      ]);
-    }
-    return { config, databaseUrl: database.url, http, logger, stop, stopped };
   } catch (error) {
-    await cleanup();
+    await shutdown.unwind();
     throw error;
   }
 }
