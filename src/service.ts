@@ -6,7 +6,8 @@ import { COMMANDS, createBot, runBot, setCommands } from "./bot/bot.ts";
 import { type Config, describeConfig, loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { checkMigrations, runMigrations } from "./db/migrations.ts";
-import { type PartHealth, startHttpServer } from "./http.ts";
+import { botHealth, composeHealth, databaseHealth, listenerHealth } from "./health.ts";
+import { startHttpServer } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -133,34 +134,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       logger,
       metrics,
       webhook,
-      health: async () => {
-        const parts: Record<string, PartHealth> = {};
-        try {
-          await Promise.race([
-            sql`SELECT 1`,
-            new Promise((_, reject) =>
-              setTimeout(() => reject(new Error("no answer in 2 s")), 2_000).unref(),
-            ),
-          ]);
-          parts.database = "ok";
-        } catch (error) {
-          parts.database = { error: error instanceof Error ? error.message : String(error) };
-        }
-        if (notifier) {
-          const h = notifier.health();
-          parts.listener = h.fatal
-            ? { error: h.fatal }
-            : h.listening
-              ? "ok"
-              : { error: "not listening (reconnecting)" };
-        }
-        if (bot) {
-          if (!config.telegram.enabled) parts.bot = "disabled";
-          else if (config.telegram.mode === "webhook") parts.bot = "ok";
-          else parts.bot = leader?.state() === "leader" ? "ok" : "standby";
-        }
-        return parts;
-      },
+      health: composeHealth({
+        database: databaseHealth(sql),
+        listener: notifier && listenerHealth(notifier),
+        bot: bot && botHealth(config.telegram, () => leader?.state()),
+      }),
     });
     shutdown.add("HTTP", () => {
       http.closeAllConnections();
