@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { COMMANDS, createBot, runBot, setCommands } from "./bot/bot.ts";
 import { type Config, describeConfig, loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
-import { checkMigrations, runMigrations } from "./db/migrations.ts";
+import { ensureMigrated } from "./db/migration-check.ts";
 import { botHealth, composeHealth, databaseHealth, listenerHealth } from "./health.ts";
 import { startHttpServer } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -65,16 +65,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const shutdown = createShutdown({ logger });
   shutdown.add("database", () => database.close());
   try {
-    if (database.embedded) {
-      await runMigrations(database.url, (level, message) => logger.debug({ level }, message));
-    } else {
-      const { pending } = await checkMigrations(database.url);
-      if (pending.length > 0) {
-        throw new Error(
-          `the database lacks ${pending.length} migration(s) (${pending.join(", ")}): run \`npm run migrate\` with the same DATABASE_URL, then start again`,
-        );
-      }
-    }
+    await ensureMigrated(database, logger);
 
     const sql = postgres(database.url, {
       max: 10,
