@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import client from "prom-client";
+import type { NotifierEvent } from "./notifier/notifier.ts";
 
 /** The service's Prometheus metrics, on their own registry (served at /metrics). */
 export interface Metrics {
@@ -105,4 +106,25 @@ export function createMetrics(sql: postgres.Sql | undefined): Metrics {
     });
   }
   return metrics;
+}
+
+/** Counts what the notifier reports: sent (with its latency), failed, skipped, retried. */
+export function recordNotifierEvent(metrics: Metrics, event: NotifierEvent): void {
+  switch (event.type) {
+    case "sent":
+      metrics.sent.inc({ kind: event.kind });
+      metrics.latency.observe({ kind: event.kind }, event.latencyMs / 1000);
+      break;
+    case "failed":
+      metrics.failed.inc({ kind: event.kind, reason: event.reason });
+      break;
+    case "skipped":
+      metrics.skipped.inc({ kind: event.kind, reason: event.reason });
+      break;
+    case "retry":
+      metrics.retried.inc({ kind: event.kind, reason: event.reason });
+      break;
+    default:
+      break;
+  }
 }

@@ -10,8 +10,8 @@ import { botHealth, composeHealth, databaseHealth, listenerHealth } from "./heal
 import { startHttpServer } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
-import { createMetrics, type Metrics } from "./metrics.ts";
-import { createNotifier, type NotifierEvent } from "./notifier/notifier.ts";
+import { createMetrics, type Metrics, recordNotifierEvent } from "./metrics.ts";
+import { createNotifier } from "./notifier/notifier.ts";
 import { type PollingLeader, startPollingLeader } from "./polling.ts";
 import { startRetention } from "./retention.ts";
 import { createShutdown } from "./shutdown.ts";
@@ -181,26 +181,6 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   } catch (error) {
     await shutdown.unwind();
     throw error;
-  }
-}
-
-function recordNotifierEvent(metrics: Metrics, event: NotifierEvent): void {
-  switch (event.type) {
-    case "sent":
-      metrics.sent.inc({ kind: event.kind });
-      metrics.latency.observe({ kind: event.kind }, event.latencyMs / 1000);
-      break;
-    case "failed":
-      metrics.failed.inc({ kind: event.kind, reason: event.reason });
-      break;
-    case "skipped":
-      metrics.skipped.inc({ kind: event.kind, reason: event.reason });
-      break;
-    case "retry":
-      metrics.retried.inc({ kind: event.kind, reason: event.reason });
-      break;
-    default:
-      break;
   }
 }
 
