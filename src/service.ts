@@ -1,3 +1,8 @@
+/**
+ * The service's wiring: which parts run, in which order they start, and the shutdown
+ * step of each. The parts live in their own modules (bot/, notifier/, http.ts,
+ * health.ts, polling.ts, retention.ts, shutdown.ts, db/).
+ */
 import type { Server } from "node:http";
 import { hostname } from "node:os";
 import type { Update } from "grammy/types";
@@ -7,14 +12,14 @@ import { type Config, describeConfig, loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { ensureMigrated } from "./db/migration-check.ts";
 import { botHealth, composeHealth, databaseHealth, listenerHealth } from "./health.ts";
-import { startHttpServer } from "./http.ts";
+import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
 import { createMetrics, type Metrics, recordNotifierEvent } from "./metrics.ts";
-import { createNotifier } from "./notifier/notifier.ts";
+import { createNotifier, type Notifier } from "./notifier/notifier.ts";
 import { type PollingLeader, startPollingLeader } from "./polling.ts";
 import { startRetention } from "./retention.ts";
-import { createShutdown } from "./shutdown.ts";
+import { createShutdown, type Shutdown } from "./shutdown.ts";
 
 /** Which parts to run. Defaults to all of them. */
 export interface ServiceOptions {
@@ -42,6 +47,16 @@ export interface Service {
 
 type CustomerBot = ReturnType<typeof createBot>;
 
+/** What every part is built from; each part adds its own step to `shutdown`. */
+interface Wiring {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: Database;
+  readonly sql: postgres.Sql;
+  readonly metrics: Metrics;
+  readonly shutdown: Shutdown;
+}
+
 /** `npm start`: runs until SIGTERM/SIGINT; returns the exit code. */
 export async function runService(options: ServiceOptions = {}): Promise<number> {
   const service = await startService(options);
@@ -52,21 +67,18 @@ export async function runService(options: ServiceOptions = {}): Promise<number> 
 /**
  * Starts the service: database (embedded when DATABASE_URL is unset), migrations check,
  * notifier, bot (long polling under a leader lock, or webhook), HTTP (/healthz, /metrics,
- * webhook path), retention.
+ * webhook path), retention. A part that fails to start stops the ones started before it.
  */
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
-  const config = loadConfig(options.env ?? process.env, { demo: options.demo });
+  const config = loadConfig(options.env, { demo: options.demo });
   const logger = options.logger ?? createLogger(config.logLevel);
   logger.debug({ config: describeConfig(config) }, "configuration");
-  const runBotPart = options.only !== "notifier";
-  const runNotifierPart = options.only !== "bot";
 
   const database: Database = await openDatabase(config.databaseUrl, logger);
   const shutdown = createShutdown({ logger });
   shutdown.add("database", () => database.close());
   try {
     await ensureMigrated(database, logger);
-
     const sql = postgres(database.url, {
       max: 10,
       onnotice: () => {},
@@ -74,101 +86,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     });
     shutdown.add("database connections", () => sql.end({ timeout: 2 }));
     const metrics = createMetrics(sql);
-
-    const workerId = `${hostname()}:${process.pid}`;
-    const notifier = runNotifierPart
-      ? createNotifier({
-          sql,
-          databaseUrl: database.url,
-          apiRoot: config.telegram.apiRoot,
-          token: config.telegram.token,
-          chatIds: config.chatIds,
-          logger: logger.child({ part: "notifier" }),
-          websiteUrl: config.websiteUrl,
-          maxPerSecond: config.notifyMaxPerSecond,
-          concurrency: config.notifyConcurrency,
-          enabled: config.telegram.enabled,
-          workerId,
-          onEvent: (event) => recordNotifierEvent(metrics, event),
-        })
-      : undefined;
-
-    let bot: CustomerBot | undefined;
-    let leader: PollingLeader | undefined;
-    if (runBotPart) {
-      bot = createBot({
-        token: config.telegram.token,
-        apiRoot: config.telegram.apiRoot,
-        sql,
-        chatIds: config.chatIds,
-        logger: logger.child({ part: "bot" }),
-        websiteUrl: config.websiteUrl,
-        linkVerification: config.linkVerification,
-        mailer: config.smtp ? createMailer(config.smtp) : undefined,
-        support: config.support,
-        enabled: config.telegram.enabled,
-      });
-      countUpdates(bot, metrics);
-      // Runs after polling, HTTP and the notifier have stopped (steps run latest first),
-      // before the connections close: the last usage counts are written.
-      const theBot = bot;
-      shutdown.add("bot usage counters", () => theBot.stopUsage());
-    }
-
-    const webhook =
-      bot && config.telegram.mode === "webhook" && config.telegram.enabled
-        ? webhookReceiver(bot, sql, config, logger)
-        : undefined;
-
-    const http = await startHttpServer({
-      port: config.port,
-      logger,
-      metrics,
-      webhook,
-      health: composeHealth({
-        database: databaseHealth(sql),
-        listener: notifier && listenerHealth(notifier),
-        bot: bot && botHealth(config.telegram, () => leader?.state()),
-      }),
-    });
-    shutdown.add("HTTP", () => {
-      http.closeAllConnections();
-      return new Promise<void>((resolve) => http.close(() => resolve()));
-    });
-    logger.info(
-      `HTTP on port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
-    );
-
-    if (notifier) {
-      await notifier.start();
-      shutdown.add("notifier", () => notifier.stop({ timeoutMs: 2_500 }));
-    }
-    if (bot && config.telegram.enabled) {
-      if (config.telegram.mode === "polling") {
-        const theBot = bot;
-        leader = startPollingLeader({
-          databaseUrl: database.url,
-          logger,
-          startPolling: async () => {
-            await theBot.api.deleteWebhook().catch(() => {});
-            const handle = runBot(theBot, { logger });
-            return { stop: () => handle.stop() };
-          },
-        });
-        const l = leader;
-        shutdown.add("polling", () => l.stop());
-      }
-    } else if (bot) {
-      logger.warn(
-        "TELEGRAM_CUSTOMER_BOT_ENABLED=false: not sending or answering anything; events wait in the outbox",
-      );
-    }
-    const retention = startRetention(sql, logger, config.outboxRetentionDays);
-    shutdown.add("retention", () => retention.stop());
-    logger.info(
-      `CompuCar customer bot started (${[runBotPart && "bot", runNotifierPart && "notifier"].filter(Boolean).join(" + ")}, ${config.telegram.mode})`,
-    );
-
+    const http = await startParts({ config, logger, database, sql, metrics, shutdown }, options);
     if (options.signals !== false) shutdown.handleSignals();
     return {
       config,
@@ -182,6 +100,132 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     await shutdown.unwind();
     throw error;
   }
+}
+
+/**
+ * Starts the parts in the order they stop in reverse: the bot's counters, HTTP, the
+ * notifier, polling, retention. Returns the HTTP server.
+ */
+async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Server> {
+  const { config, logger, sql, shutdown } = wiring;
+  const runBotPart = options.only !== "notifier";
+  const runNotifierPart = options.only !== "bot";
+  const notifier = runNotifierPart ? notifierPart(wiring) : undefined;
+  const bot = runBotPart ? botPart(wiring) : undefined;
+  let leader: PollingLeader | undefined;
+
+  const webhook =
+    bot && config.telegram.mode === "webhook" && config.telegram.enabled
+      ? webhookReceiver(bot, sql, config, logger)
+      : undefined;
+
+  const http = await httpPart(wiring, webhook, {
+    database: databaseHealth(sql),
+    listener: notifier && listenerHealth(notifier),
+    bot: bot && botHealth(config.telegram, () => leader?.state()),
+  });
+  if (notifier) {
+    await notifier.start();
+    shutdown.add("notifier", () => notifier.stop({ timeoutMs: 2_500 }));
+  }
+  if (bot) leader = updatesPart(wiring, bot);
+  const retention = startRetention(sql, logger, config.outboxRetentionDays);
+  shutdown.add("retention", () => retention.stop());
+  logger.info(
+    `CompuCar customer bot started (${[runBotPart && "bot", runNotifierPart && "notifier"].filter(Boolean).join(" + ")}, ${config.telegram.mode})`,
+  );
+  return http;
+}
+
+/** The notifier, not yet started: events from the outbox to Telegram. */
+function notifierPart({ config, logger, database, sql, metrics }: Wiring): Notifier {
+  return createNotifier({
+    sql,
+    databaseUrl: database.url,
+    apiRoot: config.telegram.apiRoot,
+    token: config.telegram.token,
+    chatIds: config.chatIds,
+    logger: logger.child({ part: "notifier" }),
+    websiteUrl: config.websiteUrl,
+    maxPerSecond: config.notifyMaxPerSecond,
+    concurrency: config.notifyConcurrency,
+    enabled: config.telegram.enabled,
+    workerId: `${hostname()}:${process.pid}`,
+    onEvent: (event) => recordNotifierEvent(metrics, event),
+  });
+}
+
+/** The bot, not yet receiving updates; its usage counters are written when it stops. */
+function botPart({ config, logger, sql, metrics, shutdown }: Wiring): CustomerBot {
+  const bot = createBot({
+    token: config.telegram.token,
+    apiRoot: config.telegram.apiRoot,
+    sql,
+    chatIds: config.chatIds,
+    logger: logger.child({ part: "bot" }),
+    websiteUrl: config.websiteUrl,
+    linkVerification: config.linkVerification,
+    mailer: config.smtp ? createMailer(config.smtp) : undefined,
+    support: config.support,
+    enabled: config.telegram.enabled,
+  });
+  countUpdates(bot, metrics);
+  // Runs after polling, HTTP and the notifier have stopped (steps run latest first),
+  // before the connections close: the last usage counts are written.
+  shutdown.add("bot usage counters", () => bot.stopUsage());
+  return bot;
+}
+
+/** HTTP: /healthz (from the parts' checks), /metrics and, in webhook mode, the webhook. */
+async function httpPart(
+  { config, logger, metrics, shutdown }: Wiring,
+  webhook: WebhookOptions | undefined,
+  parts: Parameters<typeof composeHealth>[0],
+): Promise<Server> {
+  const http = await startHttpServer({
+    port: config.port,
+    logger,
+    metrics,
+    webhook,
+    health: composeHealth(parts),
+  });
+  shutdown.add("HTTP", () => {
+    http.closeAllConnections();
+    return new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+  logger.info(
+    `HTTP on port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
+  );
+  return http;
+}
+
+/**
+ * How the bot gets its updates: in polling mode, long polling under the leader lock
+ * (returned); in webhook mode through HTTP (nothing to start); with the kill switch
+ * off, not at all.
+ */
+function updatesPart(
+  { config, logger, database, shutdown }: Wiring,
+  bot: CustomerBot,
+): PollingLeader | undefined {
+  if (!config.telegram.enabled) {
+    logger.warn(
+      "TELEGRAM_CUSTOMER_BOT_ENABLED=false: not sending or answering anything; events wait in the outbox",
+    );
+    return undefined;
+  }
+  if (config.telegram.mode !== "polling") return undefined;
+  const leader = startPollingLeader({
+    databaseUrl: database.url,
+    logger,
+    startPolling: async () => {
+      await bot.api.deleteWebhook().catch(() => {});
+      const handle = runBot(bot, { logger });
+      return { stop: () => handle.stop() };
+    },
+  });
+  shutdown.add("polling", () => leader.stop());
+  return leader;
 }
 
 /** Counts updates and commands for /metrics, whichever way updates arrive. */
