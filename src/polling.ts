@@ -1,4 +1,5 @@
 import pg from "pg";
+import { POLLING_LOCK } from "./db/locks.ts";
 import type { Logger } from "./log.ts";
 
 /** What the leader runs while it holds the lock: started once, stopped on loss or shutdown. */
@@ -12,9 +13,6 @@ export interface PollingLeader {
   state(): "leader" | "standby" | "stopped";
   stop(): Promise<void>;
 }
-
-/** Advisory lock key held by the instance that polls: ('tele', 3). */
-export const POLLING_LOCK = [1952803941, 3] as const;
 
 /**
  * Takes the polling lock (a session advisory lock on a connection of its own) and runs
@@ -44,59 +42,68 @@ export function startPollingLeader(options: {
       };
     });
 
+  /**
+   * One term: takes the lock if it is free and polls until the connection is lost or
+   * the leader stops. `led` once it held the lock, `standby` when another instance holds
+   * it, `failed` when the lock could not be tried (no connection).
+   */
+  const term = async (): Promise<"standby" | "led" | "failed"> => {
+    let connection: pg.Client | undefined;
+    let poller: Poller | undefined;
+    let locked = false;
+    let broken = false;
+    try {
+      connection = new pg.Client({
+        connectionString: options.databaseUrl,
+        application_name: "compucar-customer-bot polling lock",
+      });
+      connection.on("error", () => {});
+      await connection.connect();
+      const { rows } = await connection.query<{ locked: boolean }>(
+        "SELECT pg_try_advisory_lock($1, $2) AS locked",
+        [...POLLING_LOCK],
+      );
+      locked = rows[0]?.locked === true;
+      if (!locked) return "standby";
+      state = "leader";
+      logger.info("polling: this instance polls Telegram for updates");
+      poller = await options.startPolling();
+      while (!stopped) {
+        await sleep(retryMs);
+        if (stopped) break;
+        await connection.query("SELECT 1");
+      }
+      return "led";
+    } catch (error) {
+      if (!stopped) {
+        logger.warn(
+          { err: error },
+          "polling: lost the database connection holding the polling lock",
+        );
+      }
+      // A broken connection took the lock with it; do not talk to it again.
+      broken = true;
+      return locked ? "led" : "failed";
+    } finally {
+      state = stopped ? "stopped" : "standby";
+      if (poller) await poller.stop().catch(() => {});
+      if (connection && locked && !broken) {
+        await connection
+          .query("SELECT pg_advisory_unlock($1, $2)", [...POLLING_LOCK])
+          .catch(() => {});
+      }
+      await connection?.end().catch(() => {});
+    }
+  };
+
   const loop = (async () => {
     let announcedStandby = false;
     while (!stopped) {
-      let connection: pg.Client | undefined;
-      let poller: Poller | undefined;
-      let broken = false;
-      try {
-        connection = new pg.Client({
-          connectionString: options.databaseUrl,
-          application_name: "compucar-customer-bot polling lock",
-        });
-        connection.on("error", () => {});
-        await connection.connect();
-        const { rows } = await connection.query<{ locked: boolean }>(
-          "SELECT pg_try_advisory_lock($1, $2) AS locked",
-          [...POLLING_LOCK],
-        );
-        if (!rows[0]?.locked) {
-          if (!announcedStandby) logger.info("polling: another instance polls; standing by");
-          announcedStandby = true;
-          await connection.end().catch(() => {});
-          connection = undefined;
-          await sleep(retryMs);
-          continue;
-        }
-        announcedStandby = false;
-        state = "leader";
-        logger.info("polling: this instance polls Telegram for updates");
-        poller = await options.startPolling();
-        while (!stopped) {
-          await sleep(retryMs);
-          if (stopped) break;
-          await connection.query("SELECT 1");
-        }
-      } catch (error) {
-        if (!stopped) {
-          logger.warn(
-            { err: error },
-            "polling: lost the database connection holding the polling lock",
-          );
-        }
-        // A broken connection took the lock with it; do not talk to it again.
-        broken = true;
-      } finally {
-        state = stopped ? "stopped" : "standby";
-        if (poller) await poller.stop().catch(() => {});
-        if (connection && !broken) {
-          await connection
-            .query("SELECT pg_advisory_unlock($1, $2)", [...POLLING_LOCK])
-            .catch(() => {});
-        }
-        await connection?.end().catch(() => {});
+      const outcome = await term();
+      if (outcome === "standby" && !announcedStandby) {
+        logger.info("polling: another instance polls; standing by");
       }
+      if (outcome !== "failed") announcedStandby = outcome === "standby";
       if (!stopped) await sleep(retryMs);
     }
     state = "stopped";
