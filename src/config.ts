@@ -178,6 +178,21 @@ export function loadDatabaseConfig(
 }
 
 /**
+ * Reads only `TELEGRAM_CHAT_ID_KEY` (same sources as {@link loadConfig}), for commands
+ * that handle stored chat ids; `undefined` when it is unset.
+ * @throws ConfigError when it is malformed.
+ */
+export function loadChatIdCipher(
+  env: Env = process.env,
+  options: { cwd?: string } = {},
+): ChatIdCipher | undefined {
+  const vars = new Variables(env, options.cwd);
+  const chatIds = vars.read("TELEGRAM_CHAT_ID_KEY");
+  vars.check();
+  return chatIds;
+}
+
+/**
  * The variables from their sources, and the problems found reading them. Each variable
  * is parsed by its parser in config/schema.ts; unset means its documented default.
  */

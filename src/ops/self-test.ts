@@ -19,9 +19,11 @@ const TRIGGERS = [
 /**
  * The self-test behind scripts/test-customer-bot.ts: one line per check, ✅ / ⚠️ / ❌ with
  * the fix. Returns the exit code: 1 when any check failed. Prints no secret, no chat id.
+ * `env` is what {@link loadConfig} reads; `undefined` means the process's environment
+ * (and `.env` files), as the service reads it.
  */
 export async function selfTest(
-  env: Record<string, string | undefined>,
+  env: Record<string, string | undefined> | undefined,
   write: (line: string) => void,
 ): Promise<number> {
   let failed = false;
