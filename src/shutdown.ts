@@ -55,41 +55,17 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
   const stepTimeoutMs = options.stepTimeoutMs ?? 3_000;
   const timeoutMs = options.timeoutMs ?? 9_000;
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  const steps: Array<{ name: string; step: ShutdownStep }> = [];
-  const last: Array<{ name: string; step: ShutdownStep }> = [];
+  const steps: NamedStep[] = [];
+  const last: NamedStep[] = [];
   let stopping: Promise<void> | undefined;
   let resolveStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
     resolveStopped = resolve;
   });
 
-  const runStep = async ({ name, step }: { name: string; step: ShutdownStep }) => {
-    // One part that hangs must not keep the others (and the exit) waiting.
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), stepTimeoutMs);
-      timer.unref();
-    });
-    const outcome = await Promise.race([
-      Promise.resolve()
-        .then(step)
-        .then(
-          () => "ok",
-          () => "failed",
-        ),
-      timeout,
-    ]);
-    clearTimeout(timer);
-    if (outcome !== "ok") {
-      const what =
-        outcome === "timeout" ? `did not stop within ${stepTimeoutMs / 1000} s` : "failed to stop";
-      logger.warn(`stopping: ${name} ${what}`);
-    }
-  };
-
   const unwind = async () => {
     const order = [...steps.splice(0).reverse(), ...last.splice(0)];
-    for (const step of order) await runStep(step);
+    for (const step of order) await runStep(step, stepTimeoutMs, logger);
   };
 
   const stop = () => {
@@ -135,4 +111,38 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
       });
     },
   };
+}
+
+interface NamedStep {
+  name: string;
+  step: ShutdownStep;
+}
+
+/** Runs one step within `timeoutMs`; a step that fails or hangs is named in a warning. */
+async function runStep(
+  { name, step }: NamedStep,
+  timeoutMs: number,
+  logger: ShutdownOptions["logger"],
+): Promise<void> {
+  // One part that hangs must not keep the others (and the exit) waiting.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    timer.unref();
+  });
+  const outcome = await Promise.race([
+    Promise.resolve()
+      .then(step)
+      .then(
+        () => "ok",
+        () => "failed",
+      ),
+    timeout,
+  ]);
+  clearTimeout(timer);
+  if (outcome !== "ok") {
+    const what =
+      outcome === "timeout" ? `did not stop within ${timeoutMs / 1000} s` : "failed to stop";
+    logger.warn(`stopping: ${name} ${what}`);
+  }
 }
