@@ -14,6 +14,9 @@ export type Health = Record<string, PartHealth>;
 /** Checks one part. */
 export type PartCheck = () => PartHealth | Promise<PartHealth>;
 
+/** The check of each part by name; `undefined` for a part that does not run. */
+export type PartChecks = Record<string, PartCheck | undefined>;
+
 /**
  * One check from the parts' checks, run together; the report lists the parts in the
  * order given and leaves out the parts that are `undefined` (not running).

@@ -11,7 +11,13 @@ import { COMMANDS, createBot, runBot, setCommands } from "./bot/bot.ts";
 import { type Config, describeConfig, loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { ensureMigrated } from "./db/migration-check.ts";
-import { botHealth, composeHealth, databaseHealth, listenerHealth } from "./health.ts";
+import {
+  botHealth,
+  composeHealth,
+  databaseHealth,
+  listenerHealth,
+  type PartChecks,
+} from "./health.ts";
 import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
@@ -180,7 +186,7 @@ function botPart({ config, logger, sql, metrics, shutdown }: Wiring): CustomerBo
 async function httpPart(
   { config, logger, metrics, shutdown }: Wiring,
   webhook: WebhookOptions | undefined,
-  parts: Parameters<typeof composeHealth>[0],
+  parts: PartChecks,
 ): Promise<Server> {
   const http = await startHttpServer({
     port: config.port,
