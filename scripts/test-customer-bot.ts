@@ -5,4 +5,4 @@
  */
 import { selfTest } from "../src/ops/self-test.ts";
 
-process.exit(await selfTest(process.env, (line) => console.log(line)));
+process.exit(await selfTest(undefined, (line) => console.log(line)));

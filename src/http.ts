@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Update } from "grammy/types";
+import type { Health } from "./health.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 
-/** One part of the service as /healthz reports it. */
-export type PartHealth = "ok" | "standby" | "disabled" | { error: string };
+export type { PartHealth } from "./health.ts";
 
 /** Receives webhook updates. */
 export interface WebhookOptions {
@@ -24,8 +24,8 @@ export interface HttpOptions {
   host?: string;
   logger: Logger;
   metrics: Metrics;
-  /** Health of each part (database, listener, bot...). */
-  health(): Promise<Record<string, PartHealth>>;
+  /** Health of each part (database, listener, bot...), see src/health.ts. */
+  health(): Promise<Health>;
   webhook?: WebhookOptions;
   /** Largest webhook body accepted. Defaults to 1 MiB (Telegram updates are a few KB). */
   maxBodyBytes?: number;

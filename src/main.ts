@@ -80,9 +80,18 @@ main(process.argv.slice(2)).then(
       console.error(error.message);
     } else {
       console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-      if (process.env.LOG_LEVEL === "debug" || process.env.LOG_LEVEL === "trace")
-        console.error(error);
+      if (debugging()) console.error(error);
     }
     process.exit(1);
   },
 );
+
+/** Whether LOG_LEVEL asks for details (debug or trace): then a failure shows its stack. */
+function debugging(): boolean {
+  try {
+    const { logLevel } = loadDatabaseConfig();
+    return logLevel === "debug" || logLevel === "trace";
+  } catch {
+    return false;
+  }
+}

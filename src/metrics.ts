@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import client from "prom-client";
+import type { NotifierEvent } from "./notifier/notifier.ts";
 
 /** The service's Prometheus metrics, on their own registry (served at /metrics). */
 export interface Metrics {
@@ -67,42 +68,66 @@ export function createMetrics(sql: postgres.Sql | undefined): Metrics {
       registers,
     }),
   };
-  if (sql) {
-    new client.Gauge({
-      name: "telegram_outbox_backlog",
-      help: "Events waiting to be sent.",
-      registers,
-      async collect() {
-        const [row] = await sql<[{ n: number }]>`
-          SELECT count(*)::int AS n FROM telegram.outbox WHERE status = 'pending'`.catch(() => [
-          { n: Number.NaN },
-        ]);
-        this.set(row?.n ?? Number.NaN);
-      },
-    });
-    new client.Gauge({
-      name: "telegram_outbox_oldest_pending_seconds",
-      help: "Age of the oldest event waiting to be sent (0 when none).",
-      registers,
-      async collect() {
-        const [row] = await sql<[{ age: number }]>`
-          SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
-            FROM telegram.outbox WHERE status = 'pending'`.catch(() => [{ age: Number.NaN }]);
-        this.set(row?.age ?? Number.NaN);
-      },
-    });
-    new client.Gauge({
-      name: "telegram_linked_customers",
-      help: "Website accounts with a linked Telegram chat.",
-      registers,
-      async collect() {
-        const [row] = await sql<[{ n: number }]>`
-          SELECT count(*)::int AS n FROM public.users WHERE "telegramChatId" IS NOT NULL`.catch(
-          () => [{ n: Number.NaN }],
-        );
-        this.set(row?.n ?? Number.NaN);
-      },
-    });
-  }
+  if (sql) registerDatabaseGauges(sql, registers);
   return metrics;
+}
+
+/** Gauges read from the database when Prometheus scrapes (NaN when the query fails). */
+function registerDatabaseGauges(sql: postgres.Sql, registers: client.Registry[]): void {
+  new client.Gauge({
+    name: "telegram_outbox_backlog",
+    help: "Events waiting to be sent.",
+    registers,
+    async collect() {
+      const [row] = await sql<[{ n: number }]>`
+        SELECT count(*)::int AS n FROM telegram.outbox WHERE status = 'pending'`.catch(() => [
+        { n: Number.NaN },
+      ]);
+      this.set(row?.n ?? Number.NaN);
+    },
+  });
+  new client.Gauge({
+    name: "telegram_outbox_oldest_pending_seconds",
+    help: "Age of the oldest event waiting to be sent (0 when none).",
+    registers,
+    async collect() {
+      const [row] = await sql<[{ age: number }]>`
+        SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
+          FROM telegram.outbox WHERE status = 'pending'`.catch(() => [{ age: Number.NaN }]);
+      this.set(row?.age ?? Number.NaN);
+    },
+  });
+  new client.Gauge({
+    name: "telegram_linked_customers",
+    help: "Website accounts with a linked Telegram chat.",
+    registers,
+    async collect() {
+      const [row] = await sql<[{ n: number }]>`
+        SELECT count(*)::int AS n FROM public.users WHERE "telegramChatId" IS NOT NULL`.catch(
+        () => [{ n: Number.NaN }],
+      );
+      this.set(row?.n ?? Number.NaN);
+    },
+  });
+}
+
+/** Counts what the notifier reports: sent (with its latency), failed, skipped, retried. */
+export function recordNotifierEvent(metrics: Metrics, event: NotifierEvent): void {
+  switch (event.type) {
+    case "sent":
+      metrics.sent.inc({ kind: event.kind });
+      metrics.latency.observe({ kind: event.kind }, event.latencyMs / 1000);
+      break;
+    case "failed":
+      metrics.failed.inc({ kind: event.kind, reason: event.reason });
+      break;
+    case "skipped":
+      metrics.skipped.inc({ kind: event.kind, reason: event.reason });
+      break;
+    case "retry":
+      metrics.retried.inc({ kind: event.kind, reason: event.reason });
+      break;
+    default:
+      break;
+  }
 }

@@ -1,18 +1,31 @@
+/**
+ * The service's wiring: which parts run, in which order they start, and the shutdown
+ * step of each. The parts live in their own modules (bot/, notifier/, http.ts,
+ * health.ts, polling.ts, retention.ts, shutdown.ts, db/).
+ */
 import type { Server } from "node:http";
 import { hostname } from "node:os";
 import postgres from "postgres";
-import { createBot, runBot } from "./bot/bot.ts";
+import { type CustomerBot, createBot, runBot } from "./bot/bot.ts";
 import { webhookReceiver } from "./bot/webhook.ts";
 import { type Config, describeConfig, loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
-import { checkMigrations, runMigrations } from "./db/migrations.ts";
-import { type PartHealth, startHttpServer } from "./http.ts";
+import { ensureMigrated } from "./db/migration-check.ts";
+import {
+  botHealth,
+  composeHealth,
+  databaseHealth,
+  listenerHealth,
+  type PartChecks,
+} from "./health.ts";
+import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
-import { createMetrics, type Metrics } from "./metrics.ts";
-import { createNotifier, type NotifierEvent } from "./notifier/notifier.ts";
+import { createMetrics, type Metrics, recordNotifierEvent } from "./metrics.ts";
+import { createNotifier, type Notifier } from "./notifier/notifier.ts";
 import { type PollingLeader, startPollingLeader } from "./polling.ts";
 import { startRetention } from "./retention.ts";
+import { createShutdown, type Shutdown } from "./shutdown.ts";
 
 /** Which parts to run. Defaults to all of them. */
 export interface ServiceOptions {
@@ -38,9 +51,15 @@ export interface Service {
   readonly stopped: Promise<void>;
 }
 
-const SHUTDOWN_TIMEOUT_MS = 9_000;
-
-type CustomerBot = ReturnType<typeof createBot>;
+/** What every part is built from; each part adds its own step to `shutdown`. */
+interface Wiring {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: Database;
+  readonly sql: postgres.Sql;
+  readonly metrics: Metrics;
+  readonly shutdown: Shutdown;
+}
 
 /** `npm start`: runs until SIGTERM/SIGINT; returns the exit code. */
 export async function runService(options: ServiceOptions = {}): Promise<number> {
@@ -52,247 +71,168 @@ export async function runService(options: ServiceOptions = {}): Promise<number> 
 /**
  * Starts the service: database (embedded when DATABASE_URL is unset), migrations check,
  * notifier, bot (long polling under a leader lock, or webhook), HTTP (/healthz, /metrics,
- * webhook path), retention.
+ * webhook path), retention. A part that fails to start stops the ones started before it.
  */
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
-  const config = loadConfig(options.env ?? process.env, { demo: options.demo });
+  const config = loadConfig(options.env, { demo: options.demo });
   const logger = options.logger ?? createLogger(config.logLevel);
   logger.debug({ config: describeConfig(config) }, "configuration");
-  const runBotPart = options.only !== "notifier";
-  const runNotifierPart = options.only !== "bot";
 
   const database: Database = await openDatabase(config.databaseUrl, logger);
-  const cleanups: Array<[string, () => Promise<void> | void]> = [
-    ["database", () => database.close()],
-  ];
-  const cleanup = async () => {
-    for (const [part, fn] of cleanups.reverse()) {
-      // One part that hangs must not keep the others (and the exit) waiting.
-      const timeout = new Promise<string>((resolve) =>
-        setTimeout(() => resolve("timeout"), 3_000).unref(),
-      );
-      const outcome = await Promise.race([
-        Promise.resolve(fn()).then(
-          () => "ok",
-          () => "failed",
-        ),
-        timeout,
-      ]);
-      if (outcome !== "ok")
-        logger.warn(
-          `stopping: ${part} ${outcome === "timeout" ? "did not stop within 3 s" : "failed to stop"}`,
-        );
-    }
-  };
+  const shutdown = createShutdown({ logger });
+  shutdown.add("database", () => database.close());
   try {
-    if (database.embedded) {
-      await runMigrations(database.url, (level, message) => logger.debug({ level }, message));
-    } else {
-      const { pending } = await checkMigrations(database.url);
-      if (pending.length > 0) {
-        throw new Error(
-          `the database lacks ${pending.length} migration(s) (${pending.join(", ")}): run \`npm run migrate\` with the same DATABASE_URL, then start again`,
-        );
-      }
-    }
-
+    await ensureMigrated(database, logger);
     const sql = postgres(database.url, {
       max: 10,
       onnotice: () => {},
       connection: { application_name: "compucar-customer-bot" },
     });
-    cleanups.push(["database connections", () => sql.end({ timeout: 2 })]);
+    shutdown.add("database connections", () => sql.end({ timeout: 2 }));
     const metrics = createMetrics(sql);
-
-    const workerId = `${hostname()}:${process.pid}`;
-    const notifier = runNotifierPart
-      ? createNotifier({
-          sql,
-          databaseUrl: database.url,
-          apiRoot: config.telegram.apiRoot,
-          token: config.telegram.token,
-          chatIds: config.chatIds,
-          logger: logger.child({ part: "notifier" }),
-          websiteUrl: config.websiteUrl,
-          maxPerSecond: config.notifyMaxPerSecond,
-          concurrency: config.notifyConcurrency,
-          enabled: config.telegram.enabled,
-          workerId,
-          onEvent: (event) => recordNotifierEvent(metrics, event),
-        })
-      : undefined;
-
-    let bot: CustomerBot | undefined;
-    let leader: PollingLeader | undefined;
-    if (runBotPart) {
-      bot = createBot({
-        token: config.telegram.token,
-        apiRoot: config.telegram.apiRoot,
-        sql,
-        chatIds: config.chatIds,
-        logger: logger.child({ part: "bot" }),
-        websiteUrl: config.websiteUrl,
-        linkVerification: config.linkVerification,
-        mailer: config.smtp ? createMailer(config.smtp) : undefined,
-        support: config.support,
-        enabled: config.telegram.enabled,
-        metrics,
-      });
-      // Runs after polling, HTTP and the notifier have stopped (cleanups run in reverse),
-      // before the connections close: the last usage counts are written.
-      const theBot = bot;
-      cleanups.push(["bot usage counters", () => theBot.stopUsage()]);
-    }
-
-    const webhook =
-      bot && config.telegram.mode === "webhook" && config.telegram.enabled
-        ? webhookReceiver(
-            bot,
-            sql,
-            {
-              path: config.telegram.webhookPath ?? "/",
-              secret: config.telegram.webhookSecret ?? "",
-            },
-            logger,
-          )
-        : undefined;
-
-    const http = await startHttpServer({
-      port: config.port,
+    const http = await startParts({ config, logger, database, sql, metrics, shutdown }, options);
+    if (options.signals !== false) shutdown.handleSignals();
+    return {
+      config,
+      databaseUrl: database.url,
+      http,
       logger,
-      metrics,
-      webhook,
-      health: async () => {
-        const parts: Record<string, PartHealth> = {};
-        try {
-          await Promise.race([
-            sql`SELECT 1`,
-            new Promise((_, reject) =>
-              setTimeout(() => reject(new Error("no answer in 2 s")), 2_000).unref(),
-            ),
-          ]);
-          parts.database = "ok";
-        } catch (error) {
-          parts.database = { error: error instanceof Error ? error.message : String(error) };
-        }
-        if (notifier) {
-          const h = notifier.health();
-          parts.listener = h.fatal
-            ? { error: h.fatal }
-            : h.listening
-              ? "ok"
-              : { error: "not listening (reconnecting)" };
-        }
-        if (bot) {
-          if (!config.telegram.enabled) parts.bot = "disabled";
-          else if (config.telegram.mode === "webhook") parts.bot = "ok";
-          else parts.bot = leader?.state() === "leader" ? "ok" : "standby";
-        }
-        return parts;
-      },
-    });
-    cleanups.push([
-      "HTTP",
-      () => {
-        http.closeAllConnections();
-        return new Promise<void>((resolve) => http.close(() => resolve()));
-      },
-    ]);
-    logger.info(
-      `HTTP on port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
-    );
-
-    if (notifier) {
-      await notifier.start();
-      cleanups.push(["notifier", () => notifier.stop({ timeoutMs: 2_500 })]);
-    }
-    if (bot && config.telegram.enabled) {
-      if (config.telegram.mode === "polling") {
-        const theBot = bot;
-        leader = startPollingLeader({
-          databaseUrl: database.url,
-          logger,
-          startPolling: async () => {
-            await theBot.api.deleteWebhook().catch(() => {});
-            const handle = runBot(theBot, { logger });
-            return { stop: () => handle.stop() };
-          },
-        });
-        const l = leader;
-        cleanups.push(["polling", () => l.stop()]);
-      }
-    } else if (bot) {
-      logger.warn(
-        "TELEGRAM_CUSTOMER_BOT_ENABLED=false: not sending or answering anything; events wait in the outbox",
-      );
-    }
-    const retention = startRetention(sql, logger, config.outboxRetentionDays);
-    cleanups.push(["retention", () => retention.stop()]);
-    logger.info(
-      `CompuCar customer bot started (${[runBotPart && "bot", runNotifierPart && "notifier"].filter(Boolean).join(" + ")}, ${config.telegram.mode})`,
-    );
-
-    let resolveStopped: () => void = () => {};
-    const stopped = new Promise<void>((resolve) => {
-      resolveStopped = resolve;
-    });
-    let stopping: Promise<void> | undefined;
-    const stop = () => {
-      stopping ??= (async () => {
-        logger.info("stopping: finishing in-flight work");
-        const force = setTimeout(() => {
-          logger.error(`still stopping after ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting anyway`);
-          process.exit(1);
-        }, SHUTDOWN_TIMEOUT_MS);
-        force.unref();
-        await cleanup();
-        clearTimeout(force);
-        logger.info("stopped");
-        resolveStopped();
-      })();
-      return stopping;
+      stop: shutdown.stop,
+      stopped: shutdown.stopped,
     };
-    if (options.signals !== false) {
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          logger.warn(`${signal} again: exiting now`);
-          process.exit(1);
-        }
-        void stop();
-      };
-      process.on("SIGTERM", onSignal);
-      process.on("SIGINT", onSignal);
-      cleanups.unshift([
-        "signal handlers",
-        () => {
-          process.off("SIGTERM", onSignal);
-          process.off("SIGINT", onSignal);
-        },
-      ]);
-    }
-    return { config, databaseUrl: database.url, http, logger, stop, stopped };
   } catch (error) {
-    await cleanup();
+    await shutdown.unwind();
     throw error;
   }
 }
 
-function recordNotifierEvent(metrics: Metrics, event: NotifierEvent): void {
-  switch (event.type) {
-    case "sent":
-      metrics.sent.inc({ kind: event.kind });
-      metrics.latency.observe({ kind: event.kind }, event.latencyMs / 1000);
-      break;
-    case "failed":
-      metrics.failed.inc({ kind: event.kind, reason: event.reason });
-      break;
-    case "skipped":
-      metrics.skipped.inc({ kind: event.kind, reason: event.reason });
-      break;
-    case "retry":
-      metrics.retried.inc({ kind: event.kind, reason: event.reason });
-      break;
-    default:
-      break;
+/**
+ * Starts the parts in the order they stop in reverse: the bot's counters, HTTP, the
+ * notifier, polling, retention. Returns the HTTP server.
+ */
+async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Server> {
+  const { config, logger, sql, shutdown } = wiring;
+  const runBotPart = options.only !== "notifier";
+  const runNotifierPart = options.only !== "bot";
+  const notifier = runNotifierPart ? notifierPart(wiring) : undefined;
+  const bot = runBotPart ? botPart(wiring) : undefined;
+  let leader: PollingLeader | undefined;
+
+  const webhook =
+    bot && config.telegram.mode === "webhook" && config.telegram.enabled
+      ? webhookReceiver(
+          bot,
+          sql,
+          { path: config.telegram.webhookPath ?? "/", secret: config.telegram.webhookSecret ?? "" },
+          logger,
+        )
+      : undefined;
+
+  const http = await httpPart(wiring, webhook, {
+    database: databaseHealth(sql),
+    listener: notifier && listenerHealth(notifier),
+    bot: bot && botHealth(config.telegram, () => leader?.state()),
+  });
+  if (notifier) {
+    await notifier.start();
+    shutdown.add("notifier", () => notifier.stop({ timeoutMs: 2_500 }));
   }
+  if (bot) leader = updatesPart(wiring, bot);
+  const retention = startRetention(sql, logger, config.outboxRetentionDays);
+  shutdown.add("retention", () => retention.stop());
+  logger.info(
+    `CompuCar customer bot started (${[runBotPart && "bot", runNotifierPart && "notifier"].filter(Boolean).join(" + ")}, ${config.telegram.mode})`,
+  );
+  return http;
+}
+
+/** The notifier, not yet started: events from the outbox to Telegram. */
+function notifierPart({ config, logger, database, sql, metrics }: Wiring): Notifier {
+  return createNotifier({
+    sql,
+    databaseUrl: database.url,
+    apiRoot: config.telegram.apiRoot,
+    token: config.telegram.token,
+    chatIds: config.chatIds,
+    logger: logger.child({ part: "notifier" }),
+    websiteUrl: config.websiteUrl,
+    maxPerSecond: config.notifyMaxPerSecond,
+    concurrency: config.notifyConcurrency,
+    enabled: config.telegram.enabled,
+    workerId: `${hostname()}:${process.pid}`,
+    onEvent: (event) => recordNotifierEvent(metrics, event),
+  });
+}
+
+/** The bot, not yet receiving updates; its usage counters are written when it stops. */
+function botPart({ config, logger, sql, metrics, shutdown }: Wiring): CustomerBot {
+  const bot = createBot({
+    token: config.telegram.token,
+    apiRoot: config.telegram.apiRoot,
+    sql,
+    chatIds: config.chatIds,
+    logger: logger.child({ part: "bot" }),
+    websiteUrl: config.websiteUrl,
+    linkVerification: config.linkVerification,
+    mailer: config.smtp ? createMailer(config.smtp) : undefined,
+    support: config.support,
+    enabled: config.telegram.enabled,
+    metrics,
+  });
+  // Runs after polling, HTTP and the notifier have stopped (steps run latest first),
+  // before the connections close: the last usage counts are written.
+  shutdown.add("bot usage counters", () => bot.stopUsage());
+  return bot;
+}
+
+/** HTTP: /healthz (from the parts' checks), /metrics and, in webhook mode, the webhook. */
+async function httpPart(
+  { config, logger, metrics, shutdown }: Wiring,
+  webhook: WebhookOptions | undefined,
+  parts: PartChecks,
+): Promise<Server> {
+  const http = await startHttpServer({
+    port: config.port,
+    logger,
+    metrics,
+    webhook,
+    health: composeHealth(parts),
+  });
+  shutdown.add("HTTP", () => {
+    http.closeAllConnections();
+    return new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+  logger.info(
+    `HTTP on port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
+  );
+  return http;
+}
+
+/**
+ * How the bot gets its updates: in polling mode, long polling under the leader lock
+ * (returned); in webhook mode through HTTP (nothing to start); with the kill switch
+ * off, not at all.
+ */
+function updatesPart(
+  { config, logger, database, shutdown }: Wiring,
+  bot: CustomerBot,
+): PollingLeader | undefined {
+  if (!config.telegram.enabled) {
+    logger.warn(
+      "TELEGRAM_CUSTOMER_BOT_ENABLED=false: not sending or answering anything; events wait in the outbox",
+    );
+    return undefined;
+  }
+  if (config.telegram.mode !== "polling") return undefined;
+  const leader = startPollingLeader({
+    databaseUrl: database.url,
+    logger,
+    startPolling: async () => {
+      await bot.api.deleteWebhook().catch(() => {});
+      const handle = runBot(bot, { logger });
+      return { stop: () => handle.stop() };
+    },
+  });
+  shutdown.add("polling", () => leader.stop());
+  return leader;
 }

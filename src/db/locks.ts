@@ -1,0 +1,25 @@
+/**
+ * PostgreSQL advisory-lock keys. Every key is a pair (class, id) in one class of our own,
+ * 1952803941 ('tele' in ASCII), so no lock of the website or another tool collides with
+ * ours. Pick a new id here before using one anywhere, in TypeScript or in SQL.
+ *
+ * Used from TypeScript:
+ *   (1952803941, 3)       POLLING_LOCK: the instance that long-polls Telegram holds it
+ *                         (session lock on a connection of its own, src/polling.ts).
+ *
+ * Used by our SQL functions (the migrations in migrations/committed):
+ *   (1952803941, 1)       no longer used: telegram.notifier_is_idle() tested it until
+ *                         000007 (000003's comments still name it).
+ *   (1952803941, 2)       the claim lock: telegram.claim_batch() takes it per transaction
+ *                         (pg_advisory_xact_lock, 000010), so one notifier claims at a time.
+ *   (1952803941, 16..31)  the busy locks: telegram.notifier_set_busy(true) takes all sixteen
+ *                         on the notifier's own session, telegram.notifier_is_idle() tests
+ *                         the one its backend pid picks (16 + pid % 16); the triggers NOTIFY
+ *                         only when it is free (000007).
+ */
+
+/** The class of all our advisory locks: 'tele' in ASCII. */
+export const LOCK_CLASS = 1952803941;
+
+/** Held by the instance that long-polls Telegram: one getUpdates caller per bot token. */
+export const POLLING_LOCK = [LOCK_CLASS, 3] as const;
