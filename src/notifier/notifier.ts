@@ -1,4 +1,3 @@
-import { GrammyError, HttpError } from "grammy";
 import pg from "pg";
 import type { Options as ListenOptions, Subscriber } from "pg-listen";
 import * as pgListen from "pg-listen";
@@ -6,6 +5,8 @@ import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
 import { pickLocale } from "../format.ts";
 import type { Logger } from "../log.ts";
+import { reachedTail } from "./claim-lead.ts";
+import { classify } from "./failure-policy.ts";
 import {
   type Claim,
   type ClaimedRow,
@@ -19,6 +20,7 @@ import {
   type SentRow,
   skipReason,
 } from "./outbox.ts";
+import { inQuietHours, rateLimiter, semaphore, sleep } from "./pacing.ts";
 import { renderNotification } from "./render.ts";
 import { createSender } from "./sender.ts";
 
@@ -400,8 +402,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const tail = () => {
       if (tailed) return;
       const elapsed = performance.now() - startedAt;
-      const lead = elapsed > 0 ? (started / elapsed) * Math.min(2 * lastClaimMs, 1_000) : 0;
-      if (waiting < concurrency || rows.length - started <= lead) {
+      if (reachedTail(rows.length, started, waiting, concurrency, elapsed, lastClaimMs)) {
         tailed = true;
         onTail();
       }
@@ -528,30 +529,27 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
   }
 
+  /** Applies the failure policy's verdict; returns whether the customer's later rows follow. */
   async function settleFailure(row: ClaimedRow, error: unknown): Promise<boolean> {
-    if (error instanceof GrammyError) {
-      const description = error.description;
-      if (error.error_code === 429) {
-        const seconds = error.parameters.retry_after ?? 1;
-        pausedUntil = Math.max(pausedUntil, Date.now() + seconds * 1000);
-        await retryLater(sql, row.id, description, seconds * 1000);
+    const verdict = classify(error, row, Date.now(), { maxAgeMs });
+    switch (verdict.action) {
+      case "pause":
+        pausedUntil = Math.max(pausedUntil, Date.now() + verdict.retryAfterMs);
+        await retryLater(sql, row.id, verdict.lastError, verdict.retryAfterMs);
         emit({ type: "retry", kind: row.kind, reason: "429" });
         logger.warn(
-          { retryAfter: seconds },
+          { retryAfter: verdict.retryAfterMs / 1000 },
           "notifier: Telegram asks to slow down; pausing all sends",
         );
         return false;
-      }
-      if (error.error_code === 401 || error.error_code === 404) {
-        fatal =
-          "Telegram refused TELEGRAM_CUSTOMER_BOT_TOKEN (401 Unauthorized): copy it again from @BotFather";
-        await retryLater(sql, row.id, description, 0);
+      case "fatal":
+        fatal = verdict.message;
+        await retryLater(sql, row.id, verdict.lastError, 0);
         logger.fatal(fatal);
         return false;
-      }
-      if (error.error_code === 403) {
-        await markFailed(sql, row.id, description);
-        if (/blocked|deactivated|kicked/i.test(description)) await markBlocked(sql, row.user_id);
+      case "block":
+        await markFailed(sql, row.id, verdict.lastError);
+        if (verdict.chatBlocked) await markBlocked(sql, row.user_id);
         emit({ type: "failed", kind: row.kind, reason: "blocked" });
         logger.info(
           { outboxId: row.id },
@@ -559,38 +557,21 @@ export function createNotifier(options: NotifierOptions): Notifier {
         );
         // Their later rows go back, to be skipped as blocked by the next claim.
         return false;
-      }
-      if (error.error_code === 400) {
-        await markFailed(sql, row.id, description);
-        emit({
-          type: "failed",
-          kind: row.kind,
-          reason: /chat not found/i.test(description) ? "chat not found" : "bad request",
-        });
-        logger.warn({ outboxId: row.id, description }, "notifier: Telegram refused the message");
+      case "fail":
+        await markFailed(sql, row.id, verdict.lastError);
+        emit({ type: "failed", kind: row.kind, reason: verdict.reason });
+        if (verdict.reason !== "too old") {
+          logger.warn(
+            { outboxId: row.id, description: verdict.lastError },
+            "notifier: Telegram refused the message",
+          );
+        }
         return true;
-      }
+      case "retry":
+        await retryLater(sql, row.id, verdict.lastError, verdict.delayMs);
+        emit({ type: "retry", kind: row.kind, reason: verdict.reason });
+        return false;
     }
-    const reason =
-      error instanceof GrammyError
-        ? `${error.error_code} ${error.description}`
-        : error instanceof HttpError
-          ? "network error"
-          : String(error);
-    if (Date.now() - new Date(row.created_at).getTime() > maxAgeMs) {
-      await markFailed(sql, row.id, `gave up after ${row.attempts} attempts: ${reason}`);
-      emit({ type: "failed", kind: row.kind, reason: "too old" });
-      return true;
-    }
-    const delay =
-      Math.min(60_000, 500 * 2 ** Math.min(row.attempts, 7)) * (0.75 + Math.random() / 2);
-    await retryLater(sql, row.id, reason, delay);
-    emit({
-      type: "retry",
-      kind: row.kind,
-      reason: error instanceof GrammyError ? String(error.error_code) : "network",
-    });
-    return false;
   }
 
   let slowTimer: NodeJS.Timeout | undefined;
@@ -623,57 +604,4 @@ export function createNotifier(options: NotifierOptions): Notifier {
     health: () => ({ listening, lastDrainAt, ...(fatal ? { fatal } : {}) }),
     drainNow: kick,
   };
-}
-
-/** Whether now is inside [start, end) hours in `timeZone` (wrapping midnight). */
-function inQuietHours(start: number | null, end: number | null, timeZone: string): boolean {
-  if (start === null || end === null || start === end) return false;
-  let hour: number;
-  try {
-    hour = Number(
-      new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", hourCycle: "h23" }).format(
-        new Date(),
-      ),
-    );
-  } catch {
-    hour = new Date().getUTCHours();
-  }
-  return start < end ? hour >= start && hour < end : hour >= start || hour < end;
-}
-
-/** Waits so that at most `perSecond` calls pass per second (0 = no limit). */
-function rateLimiter(perSecond: number): () => Promise<void> {
-  if (perSecond <= 0) return async () => {};
-  const interval = 1000 / perSecond;
-  let next = 0;
-  return async () => {
-    const now = Date.now();
-    const at = Math.max(now, next);
-    next = at + interval;
-    if (at > now) await sleep(at - now);
-  };
-}
-
-/** `n` slots, handed out first come, first served. */
-function semaphore(n: number): { acquire(): Promise<void>; release(): void } {
-  let free = n;
-  const waiting: Array<() => void> = [];
-  return {
-    acquire() {
-      if (free > 0) {
-        free--;
-        return Promise.resolve();
-      }
-      return new Promise((resolve) => waiting.push(resolve));
-    },
-    release() {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    },
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
