@@ -105,6 +105,11 @@ export async function markSentMany(sql: postgres.Sql, sent: readonly SentRow[]):
      WHERE o.id = s.id`;
 }
 
+/** The ids of claimed rows, for `release`. */
+export function idsOf(rows: readonly ClaimedRow[]): string[] {
+  return rows.map((r) => r.id);
+}
+
 /** Gives claimed rows back unsent (they wait behind an earlier row of their customer). */
 export async function release(sql: postgres.Sql, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
