@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { kindInfo } from "../vocabulary.ts";
 
 /** A claimed outbox row joined with the customer's account and preferences. */
 export interface ClaimedRow {
@@ -76,13 +77,7 @@ export function skipReason(row: ClaimedRow): SkipReason | undefined {
   if (!row.user_exists) return "user deleted";
   if (row.chat === null) return "not linked";
   if (row.blocked_at !== null) return "blocked";
-  const category =
-    row.kind === "file_paid" || row.kind === "payment_received"
-      ? "payments"
-      : row.kind.startsWith("order")
-        ? "orders"
-        : "files";
-  if (row.muted_kinds?.includes(category)) return "muted";
+  if (row.muted_kinds?.includes(kindInfo(row.kind).group)) return "muted";
   return undefined;
 }
 
