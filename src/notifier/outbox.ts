@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { kindInfo } from "../vocabulary.ts";
 
 /** A claimed outbox row joined with the customer's account and preferences. */
 export interface ClaimedRow {
@@ -76,13 +77,7 @@ export function skipReason(row: ClaimedRow): SkipReason | undefined {
   if (!row.user_exists) return "user deleted";
   if (row.chat === null) return "not linked";
   if (row.blocked_at !== null) return "blocked";
-  const category =
-    row.kind === "file_paid" || row.kind === "payment_received"
-      ? "payments"
-      : row.kind.startsWith("order")
-        ? "orders"
-        : "files";
-  if (row.muted_kinds?.includes(category)) return "muted";
+  if (row.muted_kinds?.includes(kindInfo(row.kind).group)) return "muted";
   return undefined;
 }
 
@@ -103,6 +98,11 @@ export async function markSentMany(sql: postgres.Sql, sent: readonly SentRow[]):
       FROM unnest(${sent.map((s) => s.id)}::bigint[], ${sent.map((s) => s.messageId)}::bigint[],
                   ${sent.map((s) => s.at.toISOString())}::timestamptz[]) AS s(id, message_id, sent_at)
      WHERE o.id = s.id`;
+}
+
+/** The ids of claimed rows, for `release`. */
+export function idsOf(rows: readonly ClaimedRow[]): string[] {
+  return rows.map((r) => r.id);
 }
 
 /** Gives claimed rows back unsent (they wait behind an earlier row of their customer). */

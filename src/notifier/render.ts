@@ -1,4 +1,5 @@
 import { cleanText, escapeHtml, formatDateTime, type Locale, truncate } from "../format.ts";
+import { FILE_STATUS_WORD, kindInfo, ORDER_STATUS_WORD } from "../vocabulary.ts";
 
 /** An outbox row with what rendering needs from the customer's account. */
 export interface Notification {
@@ -55,7 +56,6 @@ const T = {
       paid: "We received your payment for this file. Thank you!",
       SUCCEEDED: "We received your payment for this order. Thank you!",
     },
-    fileStatus: { RECEIVED: "RECEIVED", PENDING: "PENDING", READY: "READY" },
   },
   fr: {
     file_uploaded: "📥 Fichier reçu",
@@ -87,7 +87,6 @@ const T = {
       paid: "Nous avons reçu votre paiement pour ce fichier. Merci !",
       SUCCEEDED: "Nous avons reçu votre paiement pour cette commande. Merci !",
     },
-    fileStatus: { RECEIVED: "REÇU", PENDING: "EN COURS", READY: "PRÊT" },
   },
   ar: {
     file_uploaded: "📥 تم استلام الملف",
@@ -119,31 +118,8 @@ const T = {
       paid: "استلمنا دفعتك لهذا الملف. شكرًا لك!",
       SUCCEEDED: "استلمنا دفعتك لهذا الطلب. شكرًا لك!",
     },
-    fileStatus: { RECEIVED: "مستلم", PENDING: "قيد المعالجة", READY: "جاهز" },
   },
 } as const;
-
-const ORDER_STATUS: Record<Locale, Record<string, string>> = {
-  en: {},
-  fr: {
-    CONFIRMED: "CONFIRMÉE",
-    PROCESSING: "EN PRÉPARATION",
-    SHIPPED: "EXPÉDIÉE",
-    DELIVERED: "LIVRÉE",
-    CANCELLED: "ANNULÉE",
-    REFUNDED: "REMBOURSÉE",
-    DISPATCHED: "EN ROUTE",
-  },
-  ar: {
-    CONFIRMED: "مؤكد",
-    PROCESSING: "قيد التجهيز",
-    SHIPPED: "تم الشحن",
-    DELIVERED: "تم التسليم",
-    CANCELLED: "ملغى",
-    REFUNDED: "مسترد",
-    DISPATCHED: "في الطريق",
-  },
-};
 
 /** Telegram's limit on a message's visible text. */
 export const MAX_MESSAGE_LENGTH = 4096;
@@ -160,7 +136,7 @@ export function renderNotification(
   websiteUrl: string,
 ): RenderedMessage {
   const t = T[locale];
-  const isOrder = n.kind.startsWith("order_") || n.kind === "payment_received";
+  const isOrder = kindInfo(n.kind).about === "order";
   const url = isOrder
     ? `${websiteUrl}/account/orders/${encodeURIComponent(n.subjectId)}`
     : `${websiteUrl}/files/${encodeURIComponent(n.subjectId)}`;
@@ -193,20 +169,18 @@ export function renderNotification(
   if (isOrder) {
     lines.push(`${t.order}: <b>${label}</b>`);
     if (n.statusTo && n.kind !== "payment_received")
-      lines.push(`${t.status}: ${escapeHtml(ORDER_STATUS[locale][status] ?? status)}`);
+      lines.push(`${t.status}: ${escapeHtml(ORDER_STATUS_WORD[locale][status] ?? status)}`);
     if (n.trackingNumber)
       lines.push(
         `${t.tracking}: <code>${escapeHtml(truncate(cleanText(n.trackingNumber), 100))}</code>`,
       );
     if (n.codStatus)
-      lines.push(`${t.cod}: ${escapeHtml(ORDER_STATUS[locale][n.codStatus] ?? n.codStatus)}`);
+      lines.push(`${t.cod}: ${escapeHtml(ORDER_STATUS_WORD[locale][n.codStatus] ?? n.codStatus)}`);
     if (n.kind === "payment_received") lines.push(`${t.update}: ${t.says.SUCCEEDED}`);
   } else {
     lines.push(`${t.file}: <b>${label}</b>`);
     if (n.statusTo) {
-      lines.push(
-        `${t.status}: ${escapeHtml(t.fileStatus[status as keyof typeof t.fileStatus] ?? status)}`,
-      );
+      lines.push(`${t.status}: ${escapeHtml(FILE_STATUS_WORD[locale][status] ?? status)}`);
       const says = t.says[status as keyof typeof t.says];
       if (says) lines.push(`${t.update}: ${says}`);
     }

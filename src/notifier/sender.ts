@@ -47,39 +47,6 @@ export function createSender(options: {
   const path = url.pathname;
   const headers = { "content-type": "application/json" };
 
-  /** One POST through the pool's dispatch API: the answer's status and text, no streams. */
-  function post(body: string): Promise<{ statusCode: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      let statusCode = 0;
-      const chunks: Buffer[] = [];
-      pool.dispatch(
-        { method: "POST", path, headers, body },
-        {
-          // Its presence marks the handler as undici 7's (controller) kind.
-          onRequestStart() {},
-          onResponseStart(_controller, status) {
-            statusCode = status;
-          },
-          onResponseData(_controller, chunk) {
-            chunks.push(chunk);
-          },
-          onResponseEnd() {
-            resolve({
-              statusCode,
-              text:
-                chunks.length === 1
-                  ? (chunks[0] as Buffer).toString("utf8")
-                  : Buffer.concat(chunks).toString("utf8"),
-            });
-          },
-          onResponseError(_controller, error) {
-            reject(error);
-          },
-        },
-      );
-    });
-  }
-
   return {
     async sendMessage(message) {
       const payload = {
@@ -93,7 +60,7 @@ export function createSender(options: {
       let statusCode: number;
       let text: string;
       try {
-        ({ statusCode, text } = await post(JSON.stringify(payload)));
+        ({ statusCode, text } = await post(pool, path, headers, JSON.stringify(payload)));
       } catch (error) {
         throw new HttpError("Network request failed", error);
       }
@@ -129,4 +96,42 @@ export function createSender(options: {
       void pool.destroy().catch(() => {});
     },
   };
+}
+
+/** One POST through the pool's dispatch API: the answer's status and text, no streams. */
+function post(
+  pool: Pool,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ statusCode: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let statusCode = 0;
+    const chunks: Buffer[] = [];
+    pool.dispatch(
+      { method: "POST", path, headers, body },
+      {
+        // Its presence marks the handler as undici 7's (controller) kind.
+        onRequestStart() {},
+        onResponseStart(_controller, status) {
+          statusCode = status;
+        },
+        onResponseData(_controller, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          resolve({
+            statusCode,
+            text:
+              chunks.length === 1
+                ? (chunks[0] as Buffer).toString("utf8")
+                : Buffer.concat(chunks).toString("utf8"),
+          });
+        },
+        onResponseError(_controller, error) {
+          reject(error);
+        },
+      },
+    );
+  });
 }

@@ -1,0 +1,197 @@
+import type postgres from "postgres";
+import type { BusyLocks } from "./busy-locks.ts";
+import type { Doorbell } from "./doorbell.ts";
+import { type Claim, type ClaimedRow, claimDue, idsOf, release } from "./outbox.ts";
+import { type Emit, type RunState, running } from "./state.ts";
+
+/** A claim, and when (performance.now()) its leases run out. */
+export type LeasedClaim = Claim & { leaseEndsAt: number };
+
+/** Sends a claimed batch (deliver.ts); calls `onTail` once, where the next claim may start. */
+export type DeliverBatch = (
+  rows: ClaimedRow[],
+  onTail: () => void,
+  leaseEndsAt: number,
+) => Promise<void>;
+
+/** A claim of this many rows (events coming faster than one at a time) takes the busy locks. */
+const BUSY_AT = 8;
+
+export interface DrainOptions {
+  sql: postgres.Sql;
+  state: RunState;
+  emit: Emit;
+  bell: Pick<Doorbell, "answered" | "ringIn" | "ringAgain">;
+  busy: BusyLocks;
+  deliverBatch: DeliverBatch;
+  workerId: string;
+  /** Rows leased per claim; a claim this full means more is waiting. */
+  claimLimit: number;
+  perCustomer: number;
+  leaseSeconds: number;
+  /** false: claim nothing. */
+  enabled: boolean;
+}
+
+/** What one drain has in flight. */
+interface Flight {
+  /** The busy locks being taken, once a claim was big enough. */
+  becameBusy: Promise<void> | undefined;
+  /** The next claim, started while the current batch's last chains are still sending. */
+  next: Promise<LeasedClaim> | undefined;
+  /** A full batch whose last chains still send while the next one starts (at most one). */
+  previous: Promise<void> | undefined;
+  /** The batch being sent. */
+  current: Promise<void> | undefined;
+}
+
+/**
+ * The claim loop: claims due rows and sends them until a claim finds nothing. A full
+ * batch overlaps the next: at its tail (claim-lead.ts) the next claim starts, and the next
+ * batch sends beside the last chains of this one. Returns the drain the doorbell runs.
+ */
+export function createDrain(options: DrainOptions): () => Promise<void> {
+  return () => drain(options);
+}
+
+/**
+ * Rows leased per claim: `batchSize`, but under a send cap at most half a lease's worth
+ * of sends, so a claim's last row goes out well before its lease runs out and another
+ * notifier may take it again.
+ */
+export function claimLimitFor(batchSize: number, maxPerSecond: number, leaseSeconds: number) {
+  return maxPerSecond > 0
+    ? Math.max(1, Math.min(batchSize, Math.floor((maxPerSecond * leaseSeconds) / 2)))
+    : batchSize;
+}
+
+async function drain(d: DrainOptions): Promise<void> {
+  if (!d.enabled) return;
+  // The busy locks quiet the bell while events come faster than one claim takes them.
+  // A quiet shop never takes them: each event rings, and is claimed alone.
+  const flight: Flight = {
+    becameBusy: undefined,
+    next: undefined,
+    previous: undefined,
+    current: undefined,
+  };
+  let ranDry = false;
+  try {
+    ranDry = await claimAndSend(d, flight);
+  } finally {
+    await land(d, flight);
+  }
+  if (ranDry && flight.becameBusy && running(d.state)) await probe(d);
+}
+
+function claimBatch(d: DrainOptions): Promise<LeasedClaim> {
+  const at = performance.now();
+  const { workerId, claimLimit: limit, perCustomer, leaseSeconds } = d;
+  const pending = claimDue(d.sql, { workerId, limit, perCustomer, leaseSeconds }).then((claim) => {
+    d.state.lastClaimMs = performance.now() - at;
+    // Counted from before the claim was sent: never later than the database's.
+    return { ...claim, leaseEndsAt: at + leaseSeconds * 1000 };
+  });
+  // Awaited later; until then a failure must not count as unhandled.
+  pending.catch(() => {});
+  return pending;
+}
+
+function reportSkipped(d: DrainOptions, claim: Claim): void {
+  for (const s of claim.skipped) d.emit({ type: "skipped", kind: s.kind, reason: s.reason });
+}
+
+/** Claims and sends until a claim finds nothing (true), or stops early: paused, stopping. */
+async function claimAndSend(d: DrainOptions, flight: Flight): Promise<boolean> {
+  const { state, bell } = d;
+  for (;;) {
+    bell.answered();
+    const wait = state.pausedUntil - Date.now();
+    if (wait > 0) {
+      bell.ringIn(wait);
+      return false;
+    }
+    const prefetched = flight.next !== undefined;
+    const claim = await (flight.next ?? claimBatch(d));
+    flight.next = undefined;
+    reportSkipped(d, claim);
+    state.lastDrainAt = new Date();
+    if (!running(state)) {
+      await release(d.sql, idsOf(claim.rows));
+      return false;
+    }
+    if (claim.rows.length === 0 && claim.skipped.length === 0) {
+      // A claim made while rows were in flight may find nothing only because their
+      // customers were busy: look once more now that they are settled.
+      if (flight.previous) {
+        await flight.previous;
+        flight.previous = undefined;
+        continue;
+      }
+      if (prefetched) continue;
+      return true;
+    }
+    // Taken on its own connection while this batch sends.
+    if (!flight.becameBusy && claim.rows.length + claim.skipped.length >= BUSY_AT)
+      flight.becameBusy = d.busy.set(true);
+    await send(d, flight, claim);
+  }
+}
+
+/**
+ * Sends a claim. A full one means more is waiting: it is awaited only up to its tail,
+ * where the next claim starts, and keeps sending beside the next batch.
+ */
+async function send(d: DrainOptions, flight: Flight, claim: LeasedClaim): Promise<void> {
+  const full = claim.rows.length >= d.claimLimit;
+  let reachedTail = () => {};
+  const tail = new Promise<void>((resolve) => {
+    reachedTail = resolve;
+  });
+  const delivery = d.deliverBatch(
+    claim.rows,
+    () => {
+      if (full && running(d.state) && d.state.pausedUntil <= Date.now())
+        flight.next ??= claimBatch(d);
+      reachedTail();
+    },
+    claim.leaseEndsAt,
+  );
+  // Awaited below or by the next round; until then a failure is not unhandled.
+  delivery.catch(() => {});
+  flight.current = delivery;
+  await flight.previous;
+  flight.previous = undefined;
+  if (full) {
+    await Promise.race([tail, delivery]);
+    flight.previous = delivery;
+  } else {
+    await delivery;
+  }
+  flight.current = undefined;
+}
+
+/** Also when a round failed: no batch keeps sending after the drain is over. */
+async function land(d: DrainOptions, flight: Flight): Promise<void> {
+  await Promise.allSettled([flight.previous, flight.current]);
+  if (flight.next) {
+    const left = await flight.next.catch(() => undefined);
+    if (left) await release(d.sql, idsOf(left.rows)).catch(() => {});
+  }
+  if (flight.becameBusy) {
+    await flight.becameBusy;
+    await d.busy.set(false);
+  }
+}
+
+/**
+ * Rows whose trigger fired while we were busy rang no bell: look once more, now that
+ * the bell rings again, and once more later for a transaction that took its time.
+ */
+async function probe(d: DrainOptions): Promise<void> {
+  d.bell.ringIn(250);
+  const claim = await claimBatch(d);
+  reportSkipped(d, claim);
+  if (claim.rows.length > 0) await d.deliverBatch(claim.rows, () => {}, claim.leaseEndsAt);
+  if (claim.rows.length > 0 || claim.skipped.length > 0) d.bell.ringAgain();
+}

@@ -1,0 +1,147 @@
+import type { Locale } from "./format.ts";
+
+/**
+ * The words the website, the database, the bot and the notifier share: the kinds of
+ * event a customer is told about and the groups they mute them by, the file and order
+ * statuses, and how statuses read in each language. SQL cannot import this file: the
+ * kinds are written by telegram.ingest_events (migration 000003) and grouped for muting
+ * by telegram.claim_batch (migration 000010) exactly as KIND_INFO groups them here.
+ */
+
+/** What telegram.outbox.kind holds: one kind per message. */
+export const KINDS = [
+  "file_uploaded",
+  "file_status",
+  "file_eta",
+  "file_comment",
+  "file_paid",
+  "order_status",
+  "order_shipping",
+  "payment_received",
+] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** What a customer mutes in /settings (telegram.chat_prefs.muted_kinds): groups of kinds. */
+export const MUTE_GROUPS = ["files", "orders", "payments"] as const;
+export type MuteGroup = (typeof MUTE_GROUPS)[number];
+
+export interface KindInfo {
+  /** The /settings group that mutes it. */
+  group: MuteGroup;
+  /** What its message is about, and links to: the file's page or the order's. */
+  about: "file" | "order";
+}
+
+/** Each kind's mute group and subject. */
+export const KIND_INFO: { readonly [K in Kind]: KindInfo } = {
+  file_uploaded: { group: "files", about: "file" },
+  file_status: { group: "files", about: "file" },
+  file_eta: { group: "files", about: "file" },
+  file_comment: { group: "files", about: "file" },
+  file_paid: { group: "payments", about: "file" },
+  order_status: { group: "orders", about: "order" },
+  order_shipping: { group: "orders", about: "order" },
+  payment_received: { group: "payments", about: "order" },
+};
+
+const FILE_KIND: KindInfo = { group: "files", about: "file" };
+
+/** What is known of `kind`; a kind this module does not know counts as a file event. */
+export function kindInfo(kind: string): KindInfo {
+  return (KIND_INFO as Readonly<Record<string, KindInfo | undefined>>)[kind] ?? FILE_KIND;
+}
+
+/** tuning_files.status, in the order a file goes through them. */
+export const FILE_STATUSES = ["RECEIVED", "PENDING", "READY"] as const;
+export type FileStatus = (typeof FILE_STATUSES)[number];
+
+/** orders.status: PENDING (not told), then the steps an order goes through, or its end. */
+export const ORDER_STATUSES = [
+  "PENDING",
+  "CONFIRMED",
+  "PROCESSING",
+  "SHIPPED",
+  "DELIVERED",
+  "CANCELLED",
+  "REFUNDED",
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** orders.codStatus values the customer is told about (an order_shipping message). */
+export const COD_STATUSES_TOLD = ["DISPATCHED", "DELIVERED"] as const;
+
+/** File statuses in the bot's lists (/files), with their emoji. */
+export const FILE_STATUS_LABEL: Record<Locale, Record<string, string>> = {
+  en: { RECEIVED: "📥 Received", PENDING: "⏳ In progress", READY: "✅ Ready" },
+  fr: { RECEIVED: "📥 Reçu", PENDING: "⏳ En cours", READY: "✅ Prêt" },
+  ar: { RECEIVED: "📥 مستلم", PENDING: "⏳ قيد المعالجة", READY: "✅ جاهز" },
+};
+
+/** Order statuses in the bot's lists (/orders), with their emoji. */
+export const ORDER_STATUS_LABEL: Record<Locale, Record<string, string>> = {
+  en: {
+    PENDING: "🕒 Pending",
+    CONFIRMED: "✅ Confirmed",
+    PROCESSING: "📦 Processing",
+    SHIPPED: "🚚 Shipped",
+    DELIVERED: "🏁 Delivered",
+    CANCELLED: "❌ Cancelled",
+    REFUNDED: "↩️ Refunded",
+  },
+  fr: {
+    PENDING: "🕒 En attente",
+    CONFIRMED: "✅ Confirmée",
+    PROCESSING: "📦 En préparation",
+    SHIPPED: "🚚 Expédiée",
+    DELIVERED: "🏁 Livrée",
+    CANCELLED: "❌ Annulée",
+    REFUNDED: "↩️ Remboursée",
+  },
+  ar: {
+    PENDING: "🕒 قيد الانتظار",
+    CONFIRMED: "✅ مؤكد",
+    PROCESSING: "📦 قيد التجهيز",
+    SHIPPED: "🚚 تم الشحن",
+    DELIVERED: "🏁 تم التسليم",
+    CANCELLED: "❌ ملغى",
+    REFUNDED: "↩️ مسترد",
+  },
+};
+
+/**
+ * File statuses inside a notification ("📊 Status: REÇU"): capitals, no emoji. A status
+ * missing here is shown as the website wrote it.
+ */
+export const FILE_STATUS_WORD: Record<Locale, Record<string, string>> = {
+  en: { RECEIVED: "RECEIVED", PENDING: "PENDING", READY: "READY" },
+  fr: { RECEIVED: "REÇU", PENDING: "EN COURS", READY: "PRÊT" },
+  ar: { RECEIVED: "مستلم", PENDING: "قيد المعالجة", READY: "جاهز" },
+};
+
+/**
+ * Order and cash-on-delivery statuses inside a notification: the list labels' words in
+ * capitals, no emoji; English keeps the website's code. PENDING is never told (no
+ * message), DISPATCHED only as a cash-on-delivery step. A status missing here is shown as
+ * the website wrote it.
+ */
+export const ORDER_STATUS_WORD: Record<Locale, Record<string, string>> = {
+  en: {},
+  fr: {
+    CONFIRMED: "CONFIRMÉE",
+    PROCESSING: "EN PRÉPARATION",
+    SHIPPED: "EXPÉDIÉE",
+    DELIVERED: "LIVRÉE",
+    CANCELLED: "ANNULÉE",
+    REFUNDED: "REMBOURSÉE",
+    DISPATCHED: "EN ROUTE",
+  },
+  ar: {
+    CONFIRMED: "مؤكد",
+    PROCESSING: "قيد التجهيز",
+    SHIPPED: "تم الشحن",
+    DELIVERED: "تم التسليم",
+    CANCELLED: "ملغى",
+    REFUNDED: "مسترد",
+    DISPATCHED: "في الطريق",
+  },
+};
