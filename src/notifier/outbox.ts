@@ -143,15 +143,3 @@ export async function retryLater(
            locked_until = NULL, locked_by = NULL
      WHERE id = ${id}`;
 }
-
-/** The customer blocked the bot: remember it (no more sends) and audit it. */
-export async function markBlocked(sql: postgres.Sql, userId: string): Promise<void> {
-  await sql.begin(async (tx) => {
-    await tx`
-      INSERT INTO telegram.chat_prefs (user_id, blocked_at) VALUES (${userId}, now())
-      ON CONFLICT (user_id) DO UPDATE SET blocked_at = now(), updated_at = now()`;
-    await tx`
-      INSERT INTO telegram.link_audit (user_id, action, actor, detail)
-      VALUES (${userId}, 'block', 'notifier', 'Telegram: bot was blocked by the user')`;
-  });
-}

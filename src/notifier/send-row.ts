@@ -1,11 +1,11 @@
 import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
+import { blockChat } from "../data/chat-prefs.ts";
 import { pickLocale } from "../format.ts";
 import type { Logger } from "../log.ts";
 import { classify } from "./failure-policy.ts";
 import {
   type ClaimedRow,
-  markBlocked,
   markFailed,
   markSkipped,
   release,
@@ -155,7 +155,7 @@ async function settleFailure(
       return false;
     case "block":
       await markFailed(sql, row.id, verdict.lastError);
-      if (verdict.chatBlocked) await markBlocked(sql, row.user_id);
+      if (verdict.chatBlocked) await blockChat(sql, row.user_id, "notifier");
       emit({ type: "failed", kind: row.kind, reason: "blocked" });
       logger.info(
         { outboxId: row.id },
