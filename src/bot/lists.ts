@@ -2,8 +2,8 @@ import { Composer, InlineKeyboard } from "grammy";
 import { listRecentFiles } from "../data/files.ts";
 import { listRecentOrders } from "../data/orders.ts";
 import { escapeHtml, formatDateTime, truncate } from "../format.ts";
+import { FILE_STATUS_LABEL, ORDER_STATUS_LABEL } from "../vocabulary.ts";
 import { type BotContext, type BotOptions, HTML, linkedAccount, t } from "./context.ts";
-import { FILE_STATUS, ORDER_STATUS } from "./messages.ts";
 
 /** /files and /orders: the linked customer's five newest, with a button to the website. */
 export function lists(options: Pick<BotOptions, "sql" | "websiteUrl">): Composer<BotContext> {
@@ -21,7 +21,7 @@ export function lists(options: Pick<BotOptions, "sql" | "websiteUrl">): Composer
     const lines = files.map((f) =>
       [
         `📄 <b>${escapeHtml(truncate(f.name, 80))}</b>`,
-        `   ${FILE_STATUS[ctx.state.locale][f.status] ?? f.status}${f.eta && f.status === "PENDING" ? ` · ${m.eta(f.eta)}` : ""}`,
+        `   ${FILE_STATUS_LABEL[ctx.state.locale][f.status] ?? f.status}${f.eta && f.status === "PENDING" ? ` · ${m.eta(f.eta)}` : ""}`,
         `   ${m.uploaded} ${formatDateTime(new Date(f.uploaded), account.timezone).slice(0, 10)}`,
       ].join("\n"),
     );
@@ -45,7 +45,7 @@ export function lists(options: Pick<BotOptions, "sql" | "websiteUrl">): Composer
     }
     const lines = orders.map((o) =>
       [
-        `🧾 <b>${escapeHtml(o.number)}</b> · ${ORDER_STATUS[ctx.state.locale][o.status] ?? o.status}`,
+        `🧾 <b>${escapeHtml(o.number)}</b> · ${ORDER_STATUS_LABEL[ctx.state.locale][o.status] ?? o.status}`,
         `   ${m.uploaded} ${formatDateTime(new Date(o.created), account.timezone).slice(0, 10)}${o.tracking ? ` · ${m.tracking} <code>${escapeHtml(truncate(o.tracking, 60))}</code>` : ""}`,
       ].join("\n"),
     );
