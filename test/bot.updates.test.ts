@@ -8,7 +8,7 @@ import { webhookReceiver } from "../src/bot/webhook.ts";
 import type { WebhookOptions } from "../src/http.ts";
 import { createLogger } from "../src/log.ts";
 import { createMetrics, type Metrics } from "../src/metrics.ts";
-import { say, visible } from "./support/chat.ts";
+import { say, testBotOptions, visible } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher } from "./support/notifier-harness.ts";
 import { website } from "./support/website.ts";
@@ -19,17 +19,7 @@ const m = MESSAGES.en;
 
 /** A customer bot on the double that counts into its own metrics. */
 function customerBot(metrics: Metrics): CustomerBot {
-  return createBot({
-    token: telegram.token,
-    apiRoot: telegram.url,
-    sql: db.sql,
-    chatIds: cipher,
-    logger: createLogger("silent"),
-    websiteUrl: "https://compucar.pro",
-    linkVerification: "email",
-    support: {},
-    metrics,
-  });
+  return createBot(testBotOptions(telegram, db, { metrics }));
 }
 
 /** The bot's counters as Prometheus serves them on /metrics, one sorted line each. */

@@ -84,6 +84,29 @@ export interface BotUnderTest {
 }
 
 /**
+ * The customer bot's options for a test: the Bot API double, the test database, the
+ * test cipher, silent logs, email verification, no mailer and no support contacts;
+ * `overrides` replace any option.
+ */
+export function testBotOptions(
+  telegram: BotApiDouble,
+  db: TestDatabase,
+  overrides: Partial<BotOptions> = {},
+): BotOptions {
+  return {
+    token: telegram.token,
+    apiRoot: telegram.url,
+    sql: db.sql,
+    chatIds: cipher,
+    logger: createLogger("silent"),
+    websiteUrl: "https://compucar.pro",
+    linkVerification: "email",
+    support: {},
+    ...overrides,
+  };
+}
+
+/**
  * Starts the customer bot as production runs it (createBot + runBot, long polling) against
  * a fresh database, the Bot API double (@CompuCarBot) and an SMTP sink, with email
  * verification and the shop's support contacts; `overrides` replace any option.
@@ -94,18 +117,13 @@ export async function startBotUnderTest(
   const db = await createTestDatabase();
   const telegram = await BotApiDouble.start({ botUsername: "CompuCarBot" });
   const smtp = await startSmtpSink();
-  const bot = createBot({
-    token: telegram.token,
-    apiRoot: telegram.url,
-    sql: db.sql,
-    chatIds: cipher,
-    logger: createLogger("silent"),
-    websiteUrl: "https://compucar.pro",
-    linkVerification: "email",
-    mailer: createMailer({ url: smtp.url, from: "CompuCar <noreply@compucar.pro>" }),
-    support: { email: "support@compucar.pro", phone: "+213 555 00 00 00", hours: "Sun–Thu 9–17" },
-    ...overrides,
-  });
+  const bot = createBot(
+    testBotOptions(telegram, db, {
+      mailer: createMailer({ url: smtp.url, from: "CompuCar <noreply@compucar.pro>" }),
+      support: { email: "support@compucar.pro", phone: "+213 555 00 00 00", hours: "Sun–Thu 9–17" },
+      ...overrides,
+    }),
+  );
   const runner = runBot(bot, { logger: createLogger("silent") });
   return {
     db,
