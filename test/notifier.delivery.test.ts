@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BotApiDouble } from "../double/bot-api-double.ts";
+import { BUSY_LOCK_IDS, LOCK_CLASS } from "../src/db/locks.ts";
 import { createLogger } from "../src/log.ts";
 import type { Notifier } from "../src/notifier/notifier.ts";
 import { visible } from "./support/chat.ts";
@@ -249,8 +250,8 @@ describe("the website's writes reach the customer's chat, as the guide shows", (
     const busyLocks = async () => {
       const [{ n }] = await db.sql<[{ n: number }]>`
         SELECT count(*)::int AS n FROM pg_locks
-         WHERE locktype = 'advisory' AND classid = 1952803941 AND objsubid = 2
-           AND objid BETWEEN 16 AND 31 AND granted`;
+         WHERE locktype = 'advisory' AND classid = ${LOCK_CLASS} AND objsubid = 2
+           AND objid BETWEEN ${BUSY_LOCK_IDS.first} AND ${BUSY_LOCK_IDS.last} AND granted`;
       return n;
     };
     // The locks are taken on a connection of their own, opened the first time and kept.

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POLLING_LOCK } from "../src/db/locks.ts";
 import { createLogger } from "../src/log.ts";
 import { startPollingLeader } from "../src/polling.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
@@ -45,7 +46,8 @@ describe("long polling: one instance polls, the others stand by", () => {
     await until(() => polling.has("x"), { timeoutMs: 5_000 });
     await db.sql`
       SELECT pg_terminate_backend(pid) FROM pg_locks
-       WHERE locktype = 'advisory' AND classid = 1952803941 AND objid = 3 AND granted`;
+       WHERE locktype = 'advisory' AND classid = ${POLLING_LOCK[0]} AND objid = ${POLLING_LOCK[1]}
+         AND granted`;
     await until(() => !polling.has("x"), { timeoutMs: 5_000 });
     await until(() => polling.has("x"), { timeoutMs: 5_000 });
     await leader.stop();

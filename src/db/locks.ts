@@ -23,3 +23,6 @@ export const LOCK_CLASS = 1952803941;
 
 /** Held by the instance that long-polls Telegram: one getUpdates caller per bot token. */
 export const POLLING_LOCK = [LOCK_CLASS, 3] as const;
+
+/** The busy locks' ids (class LOCK_CLASS), taken and tested by our SQL functions only. */
+export const BUSY_LOCK_IDS = { first: 16, last: 31 } as const;
