@@ -1,38 +1,26 @@
-import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ChatIdCipher } from "../src/chat-id.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
-import { createTestDatabase, type TestDatabase } from "./support/database.ts";
-import { lineIndex, startServiceProcess } from "./support/service-process.ts";
+import {
+  lineIndex,
+  serviceEnv,
+  serviceFixtures,
+  startServiceProcess,
+} from "./support/service-process.ts";
 import { until } from "./support/wait.ts";
 import { website } from "./support/website.ts";
 
-let db: TestDatabase;
-let telegram: BotApiDouble;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  telegram = await BotApiDouble.start({ token: "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
-});
-afterAll(async () => {
-  await telegram.close();
-  await db.drop();
-});
+const fixtures = serviceFixtures();
 
 describe("npm start as a process", () => {
   it("on SIGTERM finishes the message in flight, records it, says so in order and exits 0", async () => {
-    const key = randomBytes(32).toString("base64");
+    const { db, telegram } = fixtures;
+    const env = serviceEnv(db, telegram);
+    const key = env.TELEGRAM_CHAT_ID_KEY ?? "";
     const chat = 5001;
     const shop = website(db.sql);
     const userId = await shop.createUser({ chatId: ChatIdCipher.fromBase64(key).encrypt(chat) });
-    const service = await startServiceProcess({
-      DATABASE_URL: db.url,
-      TELEGRAM_CUSTOMER_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_ROOT: telegram.url,
-      TELEGRAM_CHAT_ID_KEY: key,
-      LINK_VERIFICATION: "none",
-      // The notifier writes a debug line just before it calls Telegram: the send is in flight.
-      LOG_LEVEL: "debug",
-    });
+    // The notifier writes a debug line just before it calls Telegram: the send is in flight.
+    const service = await startServiceProcess({ ...env, LOG_LEVEL: "debug" });
     // Telegram answers this send slowly, so SIGTERM arrives while it is in flight.
     telegram.failNext(1, { kind: "slow", ms: 1_500 }, { chatId: chat });
     await shop.uploadFile(userId);

@@ -1,7 +1,78 @@
 /** `tsx src/main.ts start` as a child process, as an operator runs it, with its log lines. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
 import { freePort } from "../../src/db/embedded.ts";
+import { BotApiDouble } from "./bot-api-double.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { until } from "./wait.ts";
+
+/** A test file's database and Bot API double: made before its tests, removed after them. */
+export function serviceFixtures(): { readonly db: TestDatabase; readonly telegram: BotApiDouble } {
+  const fixtures = {} as { db: TestDatabase; telegram: BotApiDouble };
+  beforeAll(async () => {
+    fixtures.db = await createTestDatabase();
+    fixtures.telegram = await BotApiDouble.start({
+      token: "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    });
+  });
+  afterAll(async () => {
+    await fixtures.telegram?.close();
+    await fixtures.db?.drop();
+  });
+  return fixtures;
+}
+
+export const WEBHOOK_SECRET = "hook-secret_0123456789";
+
+/** The update Telegram posts when the customer of `chat` sends the command `text`. */
+export function webhookUpdate(id: number, chat: number, text: string): string {
+  return JSON.stringify({
+    update_id: id,
+    message: {
+      message_id: id,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chat, type: "private", first_name: "K" },
+      from: { id: chat, is_bot: false, first_name: "K" },
+      text,
+      entities: [{ type: "bot_command", offset: 0, length: text.length }],
+    },
+  });
+}
+
+/** POSTs `body` to the webhook path of the service on `port`, with `secret` when given. */
+export function postToWebhook(port: number, body: string, secret?: string): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/tg/hook`, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/json",
+      ...(secret ? { "x-telegram-bot-api-secret-token": secret } : {}),
+    },
+  });
+}
+
+/** The service's environment on `db` and the double (a fresh chat-id key, no email codes). */
+export function serviceEnv(
+  db: TestDatabase,
+  telegram: BotApiDouble,
+  mode: "polling" | "webhook" = "polling",
+): Record<string, string> {
+  return {
+    DATABASE_URL: db.url,
+    TELEGRAM_CUSTOMER_BOT_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.url,
+    TELEGRAM_CHAT_ID_KEY: randomBytes(32).toString("base64"),
+    LINK_VERIFICATION: "none",
+    ...(mode === "webhook"
+      ? {
+          TELEGRAM_MODE: "webhook",
+          TELEGRAM_WEBHOOK_URL: "https://bot.compucar.pro/tg/hook",
+          TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        }
+      : {}),
+  };
+}
 
 /** One JSON log line of the service (pino). */
 export interface LogLine {
