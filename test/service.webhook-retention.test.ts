@@ -1,76 +1,58 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../src/db/embedded.ts";
 import { createLogger } from "../src/log.ts";
 import { pruneOnce } from "../src/retention.ts";
 import { type Service, startService } from "../src/service.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
-import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { createTestDatabase } from "./support/database.ts";
+import {
+  postToWebhook,
+  serviceEnv,
+  serviceFixtures,
+  WEBHOOK_SECRET,
+  webhookUpdate,
+} from "./support/service-process.ts";
 
-let db: TestDatabase;
-let telegram: BotApiDouble;
+const fixtures = serviceFixtures();
 let service: Service;
 let base: string;
-const SECRET = "hook-secret_0123456789";
+let port: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  telegram = await BotApiDouble.start({ token: "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
-  const port = await freePort();
+  port = await freePort();
   service = await startService({
     signals: false,
     logger: createLogger("silent"),
-    env: {
-      DATABASE_URL: db.url,
-      TELEGRAM_CUSTOMER_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_ROOT: telegram.url,
-      TELEGRAM_CHAT_ID_KEY: randomBytes(32).toString("base64"),
-      TELEGRAM_MODE: "webhook",
-      TELEGRAM_WEBHOOK_URL: "https://bot.compucar.pro/tg/hook",
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      LINK_VERIFICATION: "none",
-      PORT: String(port),
-    },
+    env: { ...serviceEnv(fixtures.db, fixtures.telegram, "webhook"), PORT: String(port) },
   });
   base = `http://127.0.0.1:${port}`;
 });
 afterAll(async () => {
-  await service.stop();
-  await telegram.close();
-  await db.drop();
+  await service?.stop();
 });
-
-const update = (id: number, chat: number, text: string) =>
-  JSON.stringify({
-    update_id: id,
-    message: {
-      message_id: id,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: chat, type: "private", first_name: "K" },
-      from: { id: chat, is_bot: false, first_name: "K" },
-      text,
-      entities: [{ type: "bot_command", offset: 0, length: text.length }],
-    },
-  });
 
 describe("the service in webhook mode", () => {
   it("takes updates on the webhook path with the secret: answered once even when Telegram replays them; a wrong secret is refused", async () => {
-    const post = (body: string, secret?: string) =>
-      fetch(`${base}/tg/hook`, {
-        method: "POST",
-        body,
-        headers: {
-          "content-type": "application/json",
-          ...(secret ? { "x-telegram-bot-api-secret-token": secret } : {}),
-        },
-      });
+    const post = (body: string, secret?: string) => postToWebhook(port, body, secret);
+    const update = webhookUpdate;
+    const { db, telegram } = fixtures;
     expect((await post(update(1, 4001, "/help"), "wrong")).status).toBe(401);
-    expect((await post(update(2, 4001, "/help"), SECRET)).status).toBe(200);
-    expect((await post(update(2, 4001, "/help"), SECRET)).status).toBe(200);
-    await telegram.waitForMessages(1, { chatId: 4001 });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(telegram.sent(4001)).toHaveLength(1);
-    expect(telegram.sent(4001)[0]?.text).toContain("What I can do");
+    expect((await post(update(2, 4001, "/help"), WEBHOOK_SECRET)).status).toBe(200);
+    expect((await post(update(2, 4001, "/help"), WEBHOOK_SECRET)).status).toBe(200);
+    // One chat's updates are handled in order: once update 3 is answered, a replayed
+    // update 2 would have been answered before it.
+    expect((await post(update(3, 4001, "/nonsense"), WEBHOOK_SECRET)).status).toBe(200);
+    await telegram.waitFor(() =>
+      telegram.sent(4001).some((m) => m.text.includes("did not understand")),
+    );
+    expect(telegram.sent(4001).map((m) => m.text.split("\n")[0])).toEqual([
+      expect.stringContaining("What I can do"),
+      expect.stringContaining("did not understand"),
+    ]);
+    expect(
+      (await db.sql`SELECT update_id FROM telegram.webhook_updates ORDER BY 1`).map((r) =>
+        Number(r.update_id),
+      ),
+    ).toEqual([2, 3]);
     const health = await fetch(`${base}/healthz`);
     expect(await health.json()).toMatchObject({ status: "ok", database: "ok", bot: "ok" });
   });
