@@ -29,6 +29,8 @@ export function startPollingLeader(options: {
   startPolling: () => Poller | Promise<Poller>;
   /** Defaults to 2 seconds. */
   retryMs?: number;
+  /** Starts the wait between attempts (defaults to setTimeout); tests pass one to see the waits. */
+  setTimer?: (callback: () => void, ms: number) => NodeJS.Timeout;
 }): PollingLeader {
   const { logger } = options;
   const retryMs = options.retryMs ?? 2_000;
@@ -37,7 +39,7 @@ export function startPollingLeader(options: {
   let wake: (() => void) | undefined;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const timer = (options.setTimer ?? setTimeout)(resolve, ms);
       wake = () => {
         clearTimeout(timer);
         resolve();
