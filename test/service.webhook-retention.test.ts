@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChatIdCipher } from "../src/chat-id.ts";
 import { freePort } from "../src/db/embedded.ts";
 import { createLogger } from "../src/log.ts";
 import { pruneOnce } from "../src/retention.ts";
@@ -11,18 +12,23 @@ import {
   WEBHOOK_SECRET,
   webhookUpdate,
 } from "./support/service-process.ts";
+import { until } from "./support/wait.ts";
+import { website } from "./support/website.ts";
 
 const fixtures = serviceFixtures();
 let service: Service;
 let base: string;
 let port: number;
+let cipher: ChatIdCipher;
 
 beforeAll(async () => {
   port = await freePort();
+  const env = serviceEnv(fixtures.db, fixtures.telegram, "webhook");
+  cipher = ChatIdCipher.fromBase64(env.TELEGRAM_CHAT_ID_KEY ?? "");
   service = await startService({
     signals: false,
     logger: createLogger("silent"),
-    env: { ...serviceEnv(fixtures.db, fixtures.telegram, "webhook"), PORT: String(port) },
+    env: { ...env, PORT: String(port) },
   });
   base = `http://127.0.0.1:${port}`;
 });
@@ -55,6 +61,67 @@ describe("the service in webhook mode", () => {
     ).toEqual([2, 3]);
     const health = await fetch(`${base}/healthz`);
     expect(await health.json()).toMatchObject({ status: "ok", database: "ok", bot: "ok" });
+  });
+});
+
+describe("/metrics of the running service", () => {
+  it("counts the updates, commands and messages the service handled", async () => {
+    const { db, telegram } = fixtures;
+    const scrape = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return (series: string) =>
+        Number(
+          text
+            .split("\n")
+            .find((line) => line.startsWith(`${series} `))
+            ?.slice(series.length + 1) ?? 0,
+        );
+    };
+    const was = await scrape();
+    const shop = website(db.sql);
+    const linked = await shop.createUser({ chatId: cipher.encrypt(4301) });
+    const gone = await shop.createUser({ chatId: cipher.encrypt(4302) });
+    const unlinked = await shop.createUser();
+    telegram.failChat(4302, { kind: "chatNotFound" });
+    for (const user of [linked, gone, unlinked]) await shop.uploadFile(user);
+    // A command, a text the bot does not know, and a replay of the command.
+    await postToWebhook(port, webhookUpdate(20, 4303, "/help"), WEBHOOK_SECRET);
+    await postToWebhook(port, webhookUpdate(20, 4303, "/help"), WEBHOOK_SECRET);
+    await postToWebhook(port, webhookUpdate(21, 4303, "/nonsense"), WEBHOOK_SECRET);
+    await telegram.waitForMessages(2, { chatId: 4303 });
+    const settled = [
+      'telegram_messages_sent_total{kind="file_uploaded"}',
+      'telegram_messages_failed_total{kind="file_uploaded",reason="chat not found"}',
+      'telegram_messages_skipped_total{kind="file_uploaded",reason="not linked"}',
+    ];
+    // The three events counted, whichever way (a wrong count fails below).
+    const counted = await until(
+      async () => {
+        const now = await scrape();
+        return settled.reduce((n, series) => n + now(series) - was(series), 0) >= 3 && now;
+      },
+      { what: "three events counted" },
+    );
+    const delta = (series: string) => counted(series) - was(series);
+    expect({
+      updates: delta('telegram_bot_updates_total{type="message"}'),
+      help: delta('telegram_bot_commands_total{command="help"}'),
+      other: delta('telegram_bot_commands_total{command="other"}'),
+      sent: delta('telegram_messages_sent_total{kind="file_uploaded"}'),
+      latencies: delta('telegram_delivery_latency_seconds_count{kind="file_uploaded"}'),
+      failed: delta('telegram_messages_failed_total{kind="file_uploaded",reason="chat not found"}'),
+      skipped: delta('telegram_messages_skipped_total{kind="file_uploaded",reason="not linked"}'),
+      linked: delta("telegram_linked_customers"),
+    }).toEqual({
+      updates: 2,
+      help: 1,
+      other: 1,
+      sent: 1,
+      latencies: 1,
+      failed: 1,
+      skipped: 1,
+      linked: 2,
+    });
   });
 });
 
