@@ -14,13 +14,13 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import { ChatIdCipher } from "../src/chat-id.ts";
 import { DEMO_CHAT_ID_KEY, DEMO_TELEGRAM_TOKEN } from "../src/config.ts";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { loadWebsiteSchema, projectRoot, runMigrations } from "../src/db/migrations.ts";
 import { createLogger } from "../src/log.ts";
 import { startService } from "../src/service.ts";
-import { BotApiDouble } from "../test/support/bot-api-double.ts";
 
 const CUSTOMER_CHAT = 424242;
 const CUSTOMER = {

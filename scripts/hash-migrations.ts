@@ -4,7 +4,10 @@
  *   npx tsx scripts/hash-migrations.ts          rewrite the headers
  *   npx tsx scripts/hash-migrations.ts --check  exit 1 when a header is stale
  * The hash is graphile-migrate's: sha1 of the previous hash, a newline and the body.
- * Never change a migration that a production database has already applied.
+ * Never change a migration that a production database has already applied, not even a
+ * comment: the body is hashed, each hash feeds the next, and graphile_migrate.migrations
+ * stores the chain (previous_hash references the row before), so a database that applied
+ * the old file fails its next migration (migrations/README.md). Then `npm run schema`.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";

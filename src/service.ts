@@ -1,8 +1,8 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
-import type { Update } from "grammy/types";
 import postgres from "postgres";
-import { COMMANDS, createBot, runBot, setCommands } from "./bot/bot.ts";
+import { createBot, runBot } from "./bot/bot.ts";
+import { webhookReceiver } from "./bot/webhook.ts";
 import { type Config, describeConfig, loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { checkMigrations, runMigrations } from "./db/migrations.ts";
@@ -136,8 +136,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         mailer: config.smtp ? createMailer(config.smtp) : undefined,
         support: config.support,
         enabled: config.telegram.enabled,
+        metrics,
       });
-      countUpdates(bot, metrics);
       // Runs after polling, HTTP and the notifier have stopped (cleanups run in reverse),
       // before the connections close: the last usage counts are written.
       const theBot = bot;
@@ -146,7 +146,15 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
 
     const webhook =
       bot && config.telegram.mode === "webhook" && config.telegram.enabled
-        ? webhookReceiver(bot, sql, config, logger)
+        ? webhookReceiver(
+            bot,
+            sql,
+            {
+              path: config.telegram.webhookPath ?? "/",
+              secret: config.telegram.webhookSecret ?? "",
+            },
+            logger,
+          )
         : undefined;
 
     const http = await startHttpServer({
@@ -287,56 +295,4 @@ function recordNotifierEvent(metrics: Metrics, event: NotifierEvent): void {
     default:
       break;
   }
-}
-
-/** Counts updates and commands for /metrics, whichever way updates arrive. */
-function countUpdates(bot: CustomerBot, metrics: Metrics): void {
-  const handle = bot.handleUpdate.bind(bot);
-  bot.handleUpdate = (update, webhookReplyEnvelope) => {
-    const type = Object.keys(update).find((k) => k !== "update_id") ?? "unknown";
-    metrics.updates.inc({ type });
-    const text = update.message?.text;
-    if (text?.startsWith("/")) {
-      const command = /^\/([a-z_]{1,32})(?:@\w+)?(?:\s|$)/i.exec(text)?.[1]?.toLowerCase();
-      const known = (COMMANDS as readonly string[]).includes(command ?? "");
-      metrics.commands.inc({ command: known && command ? command : "other" });
-    }
-    return handle(update, webhookReplyEnvelope);
-  };
-}
-
-/** Webhook updates: deduplicated on update_id in the database, one chat's updates in order. */
-function webhookReceiver(bot: CustomerBot, sql: postgres.Sql, config: Config, logger: Logger) {
-  const chains = new Map<number, Promise<void>>();
-  let botReady: Promise<void> | undefined;
-  return {
-    path: config.telegram.webhookPath ?? "/",
-    secret: config.telegram.webhookSecret ?? "",
-    async claim(updateId: number) {
-      const rows = await sql`
-        INSERT INTO telegram.webhook_updates (update_id) VALUES (${updateId})
-        ON CONFLICT DO NOTHING RETURNING update_id`;
-      return rows.length === 1;
-    },
-    handle(update: Update) {
-      botReady ??= bot.init().then(() => setCommands(bot, logger));
-      const chat =
-        update.message?.chat.id ??
-        update.callback_query?.message?.chat.id ??
-        update.my_chat_member?.chat.id ??
-        update.callback_query?.from.id ??
-        0;
-      const previous = chains.get(chat) ?? Promise.resolve();
-      const next = previous
-        .then(() => botReady)
-        .then(() => bot.handleUpdate(update))
-        .catch((error) =>
-          logger.error({ err: error, updateId: update.update_id }, "webhook update failed"),
-        )
-        .finally(() => {
-          if (chains.get(chat) === next) chains.delete(chat);
-        });
-      chains.set(chat, next);
-    },
-  };
 }

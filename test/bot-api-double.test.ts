@@ -1,6 +1,6 @@
 import { Api, GrammyError, HttpError } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BotApiDouble } from "./support/bot-api-double.ts";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 
 let double: BotApiDouble;
 let api: Api;
@@ -53,6 +53,22 @@ describe("the Bot API double (what the tests rely on)", () => {
     expect([res.status, (await res.text()).includes("502 Bad Gateway")]).toEqual([502, true]);
     double.failNext(1, { kind: "drop" });
     expect(await send("a").catch((e: unknown) => e)).toBeInstanceOf(HttpError);
+  });
+
+  it("records a request when it arrives, before a held or slowed answer; answers it on release", async () => {
+    const arrivedBefore = double.arrivals.length;
+    const answeredBefore = double.requests.length;
+    const release = double.holdNext(1, { chatId: 7 });
+    const held = api.sendMessage(7, "held");
+    const arrived = await double.waitFor(() => double.arrivals.slice(arrivedBefore).at(-1));
+    expect([arrived.method, arrived.chatId, arrived.body.text]).toEqual(["sendMessage", 7, "held"]);
+    // Arrived, not answered: the answer waits for the release.
+    expect(double.requests.slice(answeredBefore)).toEqual([]);
+    expect(double.sent(7)).toEqual([]);
+    release();
+    expect((await held).text).toBe("held");
+    const answered = double.requests.slice(answeredBefore);
+    expect(answered.map((r) => [r.status, r.at])).toEqual([[200, arrived.at]]);
   });
 
   it("getUpdates long-polls injected updates, honours offset, and says 409 to a second poller or under a webhook", async () => {

@@ -1,41 +1,17 @@
-import type { RunnerHandle } from "@grammyjs/runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBot, runBot } from "../src/bot/bot.ts";
 import { MESSAGES } from "../src/bot/messages.ts";
-import { createLogger } from "../src/log.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
-import { say as sayTo, visible } from "./support/chat.ts";
-import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { type BotUnderTest, startBotUnderTest, visible } from "./support/chat.ts";
 import { cipher } from "./support/notifier-harness.ts";
-import { website } from "./support/website.ts";
 
-let db: TestDatabase;
-let telegram: BotApiDouble;
-let runner: RunnerHandle;
+let t: BotUnderTest;
 let nextChat = 9000;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  telegram = await BotApiDouble.start();
-  const bot = createBot({
-    token: telegram.token,
-    apiRoot: telegram.url,
-    sql: db.sql,
-    chatIds: cipher,
-    logger: createLogger("silent"),
-    websiteUrl: "https://compucar.pro",
-    linkVerification: "email",
-    support: {},
-  });
-  runner = runBot(bot);
+  t = await startBotUnderTest({ support: {} });
 });
-afterAll(async () => {
-  await runner.stop();
-  await telegram.close();
-  await db.drop();
-});
+afterAll(() => t.close());
 
-const say = (chat: number, text: string, language: string) => sayTo(telegram, chat, text, language);
+const say = (chat: number, text: string, language: string) => t.say(chat, text, language);
 
 /** The first line of a message, as a customer recognises it. */
 const head = (text: string) => visible(text).split("\n")[0] ?? "";
@@ -59,12 +35,12 @@ describe.each(["en", "fr", "ar"] as const)("every command in %s", (locale) => {
 
   it("linked: the account's language wins over Telegram's, and each command answers", async () => {
     const chat = nextChat++;
-    const userId = await website(db.sql).createUser({
+    const userId = await t.site.createUser({
       chatId: cipher.encrypt(chat),
       language: locale,
       firstName: "Karim",
     });
-    await website(db.sql).uploadFile(userId, "golf.bin");
+    await t.site.uploadFile(userId, "golf.bin");
     expect(await say(chat, "/start", "de")).toContain(head(m.welcomeBack("Karim")));
     expect(await say(chat, "/files", "de")).toContain(m.filesTitle);
     expect(await say(chat, "/orders", "de")).toBe(m.ordersEmpty);

@@ -94,14 +94,8 @@ describe("chat ids at rest", () => {
 
   it("rejects unknown formats without quoting them", () => {
     for (const stored of ["", "abc", "tg2:AAAA", "tg1:", "tg1:!!!!", "tg1:AAAA", "1".repeat(21)]) {
-      let message = "";
-      try {
-        cipher.decrypt(stored);
-      } catch (error) {
-        expect(error).toBeInstanceOf(ChatIdError);
-        message = (error as Error).message;
-      }
-      expect(message).toBe("unknown chat id format");
+      expect(() => cipher.decrypt(stored)).toThrowError(ChatIdError);
+      expect(() => cipher.decrypt(stored)).toThrowError(/^unknown chat id format$/);
     }
     const tooLong = `tg1:${Buffer.alloc(16 + 21).toString("base64url")}`;
     expect(() => cipher.decrypt(tooLong)).toThrowError("unknown chat id format");
@@ -128,18 +122,14 @@ describe("chat ids at rest", () => {
 
   it("explains a bad key and how to make one, without echoing it", () => {
     const short = Buffer.alloc(16, 1).toString("base64");
+    // The whole message, so nothing else (the key) can be in it.
     expect(() => ChatIdCipher.fromBase64(short)).toThrowError(
-      "TELEGRAM_CHAT_ID_KEY must be base64 of exactly 32 bytes (it decodes to 16); make one with `openssl rand -base64 32`",
+      /^TELEGRAM_CHAT_ID_KEY must be base64 of exactly 32 bytes \(it decodes to 16\); make one with `openssl rand -base64 32` \(and keep it: without it stored chat ids are unreadable\)$/,
     );
     expect(() => ChatIdCipher.fromBase64("not base64 at all!")).toThrowError(
       /^TELEGRAM_CHAT_ID_KEY is not base64; make one with `openssl rand -base64 32`/,
     );
     expect(() => ChatIdCipher.fromBase64("")).toThrowError(ChatIdError);
-    try {
-      ChatIdCipher.fromBase64(short);
-    } catch (error) {
-      expect((error as Error).message).not.toContain(short);
-    }
     const long = Buffer.alloc(48, 1).toString("base64");
     expect(() => ChatIdCipher.fromBase64(long)).toThrowError("(it decodes to 48)");
   });

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import { createLogger } from "../src/log.ts";
 import type { Notifier } from "../src/notifier/notifier.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
 import { visible } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
-import { cipher, startNotifier } from "./support/notifier-harness.ts";
+import { cipher, claimedTwiceAfter, startNotifier } from "./support/notifier-harness.ts";
 import { until } from "./support/wait.ts";
 import { website } from "./support/website.ts";
 
@@ -194,14 +194,18 @@ describe("the website's writes reach the customer's chat, as the guide shows", (
     expect(visible(message?.text ?? "")).toContain("📥 File received");
   });
 
-  it("the kill switch sends nothing and the events wait; enabled again, they are delivered", async () => {
-    const off = run({ enabled: false });
-    await off.notifier.start();
+  it("the kill switch claims and sends nothing and the events wait; enabled again, they are delivered", async () => {
     const { chat, userId } = await customer();
     await site.uploadFile(userId);
-    await new Promise((r) => setTimeout(r, 800));
-    expect(telegram.sent(chat)).toEqual([]);
+    const off = run({ enabled: false });
+    await off.notifier.start();
+    // Listening (the connection rings a drain), then asked to drain, then stopped: stop()
+    // waits for a drain in progress, and a drain that claims shows it in lastDrainAt.
+    await until(() => off.notifier.health().listening);
+    off.notifier.drainNow();
     await off.notifier.stop();
+    expect(off.notifier.health().lastDrainAt).toBeNull();
+    expect(telegram.arrivals.filter((a) => a.chatId === chat)).toEqual([]);
     const [{ waiting }] = await db.sql<[{ waiting: number }]>`
       SELECT (SELECT count(*) FROM telegram.events WHERE user_id = ${userId})
            + (SELECT count(*) FROM telegram.outbox WHERE user_id = ${userId} AND status = 'pending') AS waiting`;
@@ -249,29 +253,36 @@ describe("the website's writes reach the customer's chat, as the guide shows", (
            AND objid BETWEEN 16 AND 31 AND granted`;
       return n;
     };
+    // The locks are taken on a connection of their own, opened the first time and kept.
+    const busyConnections = async () => {
+      const [{ n }] = await db.sql<[{ n: number }]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'compucar-customer-bot busy'`;
+      return n;
+    };
     const { notifier } = run();
     await notifier.start();
     const one = await customer();
-    telegram.failNext(1, { kind: "slow", ms: 600 }, { chatId: one.chat });
     await site.uploadFile(one.userId);
-    // Watched all through its (slowed) send: a lone event leaves the bell ringing.
-    let most = 0;
-    while (telegram.sent(one.chat).length === 0) {
-      most = Math.max(most, await busyLocks());
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(most).toBe(0);
+    await telegram.waitForMessages(1, { chatId: one.chat });
+    // Two claims later the drain that sent it is over, locks taken and given back included:
+    // had it taken them, their connection would still be open.
+    await claimedTwiceAfter(notifier, Date.now());
+    expect([await busyConnections(), await busyLocks()]).toEqual([0, 0]);
     await notifier.stop();
 
     const many = await customer();
     for (let i = 0; i < 30; i++) await site.uploadFile(many.userId);
-    telegram.failNext(1, { kind: "slow", ms: 600 }, { chatId: many.chat });
+    // The backlog's first send is held in flight until the locks are seen.
+    const release = telegram.holdNext(1, { chatId: many.chat });
     const second = run();
     await second.notifier.start();
-    await until(
-      () => telegram.requests.some((r) => Number(r.body.chat_id) === many.chat) || undefined,
-    );
-    expect(await busyLocks()).toBe(16);
+    try {
+      await until(async () => (await busyLocks()) === 16);
+      expect(telegram.sent(many.chat)).toEqual([]);
+    } finally {
+      release();
+    }
     await telegram.waitForMessages(30, { chatId: many.chat, timeoutMs: 30_000 });
     await until(async () => (await busyLocks()) === 0);
   });
@@ -331,12 +342,14 @@ describe("order and loss", () => {
     await a.notifier.start();
     // The second notifier joins once the first has claimed the queue and been told to wait.
     await until(() => telegram.stats().byStatus[429] === 1);
+    const toldToWaitAt = Date.now();
     const b = run({ workerId: "b", leaseSeconds: 2, concurrency: 2 });
     await b.notifier.start();
     for (const c of customers)
       await telegram.waitForMessages(1, { chatId: c.chat, timeoutMs: 20_000 });
-    // The first notifier's pause is over by now: a row it kept would have gone out again.
-    await new Promise((r) => setTimeout(r, 2_000));
+    // The first notifier claims nothing while paused; two claims after its pause, any row
+    // it kept through the pause has gone out again.
+    await claimedTwiceAfter(a.notifier, toldToWaitAt + 3_000);
     expect(customers.filter((c) => telegram.sent(c.chat).length !== 1).map((c) => c.chat)).toEqual(
       [],
     );
@@ -351,8 +364,16 @@ describe("order and loss", () => {
     await b.notifier.start();
     for (const c of customers)
       await telegram.waitForMessages(1, { chatId: c.chat, timeoutMs: 15_000 });
-    // Time for a second copy to arrive, had any lease run out before its row was sent.
-    await new Promise((r) => setTimeout(r, 1_500));
+    await until(async () => {
+      const [{ n }] = await db.sql<[{ n: number }]>`
+        SELECT count(*)::int AS n FROM telegram.outbox
+         WHERE status = 'sent' AND user_id = ANY(${customers.map((c) => c.userId)})`;
+      return n === 30;
+    });
+    // Every row is sent: two claims later, neither notifier holds one it could send again.
+    const allSentAt = Date.now();
+    await claimedTwiceAfter(a.notifier, allSentAt);
+    await claimedTwiceAfter(b.notifier, allSentAt);
     expect(customers.filter((c) => telegram.sent(c.chat).length !== 1).map((c) => c.chat)).toEqual(
       [],
     );

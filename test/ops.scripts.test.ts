@@ -2,8 +2,8 @@ import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BotApiDouble } from "../double/bot-api-double.ts";
 import { selfTest } from "../src/ops/self-test.ts";
-import { BotApiDouble } from "./support/bot-api-double.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { website } from "./support/website.ts";
 
@@ -53,11 +53,13 @@ describe("scripts/link-token.ts", () => {
     const userId = await website(db.sql).createUser({ email: "Amina@Example.com" });
     const { code, out } = await script(["scripts/link-token.ts", "amina@example.COM"]);
     expect(code).toBe(0);
-    const token = /^https:\/\/t\.me\/CompuCarBot\?start=([A-Za-z0-9_-]{43})$/m.exec(out)?.[1];
-    expect(token).toBeDefined();
-    const hash = createHash("sha256")
-      .update(token ?? "")
-      .digest();
+    const lines = out.trimEnd().split("\n");
+    expect(lines).toEqual([
+      expect.stringMatching(/^https:\/\/t\.me\/CompuCarBot\?start=[A-Za-z0-9_-]{43}$/),
+      expect.stringMatching(/^single use, valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    ]);
+    const token = lines[0]?.slice("https://t.me/CompuCarBot?start=".length) ?? "";
+    const hash = createHash("sha256").update(token).digest();
     const rows =
       await db.sql`SELECT user_id, expires_at > now() + interval '14 minutes' AS fresh FROM telegram.link_tokens WHERE token_hash = ${hash}`;
     expect(rows).toEqual([{ user_id: userId, fresh: true }]);

@@ -45,13 +45,16 @@ describe("the doorbell (NOTIFY telegram_outbox)", () => {
     const userId = await website(db.sql).createUser({ chatId: "777" });
     await settle();
     received.length = 0;
-    await db.sql
-      .begin(async (tx) => {
-        await tx`INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", "updatedAt")
-                 VALUES ('rolled-back', ${userId}, 'a.bin', 'k-rb', 1, 'bin', now())`;
-        throw new Error("website error");
-      })
-      .catch(() => {});
+    const upload = (tx: postgres.TransactionSql, id: string) =>
+      tx`INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", "updatedAt")
+         VALUES (${id}, ${userId}, 'a.bin', 'k-rb', 1, 'bin', now())`;
+    // The website's second upload reuses the storage key: its own error rolls both back.
+    await expect(
+      db.sql.begin(async (tx) => {
+        await upload(tx, "rolled-back-1");
+        await upload(tx, "rolled-back-2");
+      }),
+    ).rejects.toThrow('duplicate key value violates unique constraint "tuning_files_r2Key_key"');
     await settle();
     expect(received).toEqual([]);
 

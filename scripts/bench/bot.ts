@@ -9,7 +9,7 @@
  * Set-up: an embedded PostgreSQL in a temp folder with the website's tables and every
  * migration; 10,000 customers, 100,000 tuning files and 20,000 orders; 1,000 customers
  * linked to Telegram (chat ids encrypted with ChatIdCipher, as the bot stores them).
- * The Bot API double (test/support/bot-api-double.ts, `record: false`) runs in a worker
+ * The Bot API double (double/bot-api-double.ts, `record: false`) runs in a worker
  * thread, so its own work (HTML checks, JSON) is not charged to the bot's event loop.
  *
  * Load: `/files`, `/orders`, `/start` in equal parts from the 1,000 linked private chats
@@ -32,11 +32,8 @@
  * `--try-sql`, `--pool`, `--concurrency` try a change before making it (the rows say so).
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
 import { Bot, type Context } from "grammy";
@@ -44,10 +41,10 @@ import postgres from "postgres";
 import { type CustomerBot, createBot, runBot } from "../../src/bot/bot.ts";
 import { MESSAGES } from "../../src/bot/messages.ts";
 import { ChatIdCipher } from "../../src/chat-id.ts";
-import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
-import { loadWebsiteSchema, runMigrations } from "../../src/db/migrations.ts";
 import { createLogger } from "../../src/log.ts";
-import { type BenchRow, formatTable, percentile } from "./report.ts";
+import { numberOption, runBenchScript } from "./lib/cli.ts";
+import { type BenchDatabase, startBenchDatabase } from "./lib/database.ts";
+import { type BenchRow, percentile, round } from "./lib/report.ts";
 
 /** One line of a benchmark's result table. */
 export interface BotBenchOptions {
@@ -86,20 +83,14 @@ export async function benchBot(options: BotBenchOptions = {}): Promise<BenchRow[
   const pacedUpdates = Math.round(rate * (options.pacedSeconds ?? 5));
   const cipher = ChatIdCipher.fromBase64(randomBytes(32).toString("base64"));
 
-  const dir = await mkdtemp(path.join(tmpdir(), "compucar-bench-bot-"));
-  let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
-  let admin: postgres.Sql | undefined;
+  let db: BenchDatabase | undefined;
   let sql: postgres.Sql | undefined;
   let telegram: DoubleWorker | undefined;
   let runner: RunnerHandle | undefined;
   let customerBot: CustomerBot | undefined;
   try {
-    server = await startEmbeddedPostgres({ dir: path.join(dir, "data") });
-    admin = postgres(server.url, { max: 1, onnotice: () => {} });
-    await admin`CREATE DATABASE bench`;
-    const url = server.url.replace(/\/postgres$/, "/bench");
-    await loadWebsiteSchema(url);
-    await runMigrations(url);
+    db = await startBenchDatabase("bot");
+    const url = db.url;
     // As src/service.ts opens it.
     sql = postgres(url, {
       max: options.pool ?? 10,
@@ -221,30 +212,30 @@ export async function benchBot(options: BotBenchOptions = {}): Promise<BenchRow[
       },
       {
         name: `bot: handler time p50 at ${rate.toLocaleString("en")} updates/s${variant}`,
-        value: round2(percentile(ours.paced, 50)),
+        value: round(percentile(ours.paced, 50), 2),
         unit: "ms",
-        peer: round2(percentile(peer.paced, 50)),
+        peer: round(percentile(peer.paced, 50), 2),
         note: `bot.handleUpdate wrapped (whole middleware stack, pool waits, reply round trip); ${ours.pacedUpdates.toLocaleString("en")} updates in waves every ${WAVE_MS} ms, ${Math.round(ours.achieved)} updates/s achieved`,
       },
       {
         name: `bot: handler time p99 at ${rate.toLocaleString("en")} updates/s${variant}`,
-        value: round2(percentile(ours.paced, 99)),
+        value: round(percentile(ours.paced, 99), 2),
         unit: "ms",
         target: { op: "<=", value: 20 },
-        peer: round2(percentile(peer.paced, 99)),
+        peer: round(percentile(peer.paced, 99), 2),
       },
       {
         name: `bot: handler time p50 under the flood${variant}`,
-        value: round2(percentile(ours.flood, 50)),
+        value: round(percentile(ours.flood, 50), 2),
         unit: "ms",
-        peer: round2(percentile(peer.flood, 50)),
+        peer: round(percentile(peer.flood, 50), 2),
         note: `${inFlight} updates in flight (runner sink): ≈ ${inFlight} / throughput (Little's law)`,
       },
       {
         name: `bot: handler time p99 under the flood${variant}`,
-        value: round2(percentile(ours.flood, 99)),
+        value: round(percentile(ours.flood, 99), 2),
         unit: "ms",
-        peer: round2(percentile(peer.flood, 99)),
+        peer: round(percentile(peer.flood, 99), 2),
       },
     ];
   } finally {
@@ -252,9 +243,7 @@ export async function benchBot(options: BotBenchOptions = {}): Promise<BenchRow[
     await customerBot?.stopUsage().catch(() => {});
     await telegram?.close().catch(() => {});
     await sql?.end({ timeout: 5 }).catch(() => {});
-    await admin?.end({ timeout: 5 }).catch(() => {});
-    await server?.stop().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    await db?.stop().catch(() => {});
   }
 }
 
@@ -446,7 +435,7 @@ class DoubleWorker {
       eval: true,
       workerData: {
         tsx: import.meta.resolve("tsx/esm/api"),
-        double: pathToFileURL(path.join(here, "../../test/support/bot-api-double.ts")).href,
+        double: pathToFileURL(path.join(here, "../../double/bot-api-double.ts")).href,
       },
     });
     const ready = await nextMessage(worker);
@@ -548,30 +537,25 @@ const { parentPort, workerData } = require("node:worker_threads");
 })().catch((error) => parentPort.postMessage({ type: "failed", message: String(error && error.stack || error) }));
 `;
 
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { values } = parseArgs({
-    options: {
-      updates: { type: "string", default: "20000" },
-      rate: { type: "string", default: "1000" },
-      "paced-seconds": { type: "string", default: "5" },
-      explain: { type: "boolean", default: false },
-      "try-sql": { type: "string" },
-      pool: { type: "string" },
-      concurrency: { type: "string" },
-    },
-  });
-  const rows = await benchBot({
-    updates: Number(values.updates),
-    rate: Number(values.rate),
-    pacedSeconds: Number(values["paced-seconds"]),
-    explain: values.explain,
-    trySql: values["try-sql"],
-    pool: values.pool === undefined ? undefined : Number(values.pool),
-    concurrency: values.concurrency === undefined ? undefined : Number(values.concurrency),
-  });
-  console.log(`\n${formatTable(rows)}`);
-}
+await runBenchScript(
+  import.meta.url,
+  {
+    updates: { type: "string", default: "20000" },
+    rate: { type: "string", default: "1000" },
+    "paced-seconds": { type: "string", default: "5" },
+    explain: { type: "boolean", default: false },
+    "try-sql": { type: "string" },
+    pool: { type: "string" },
+    concurrency: { type: "string" },
+  },
+  (values) =>
+    benchBot({
+      updates: Number(values.updates),
+      rate: Number(values.rate),
+      pacedSeconds: Number(values["paced-seconds"]),
+      explain: values.explain,
+      trySql: values["try-sql"],
+      pool: numberOption(values.pool),
+      concurrency: numberOption(values.concurrency),
+    }),
+);

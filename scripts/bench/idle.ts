@@ -24,16 +24,14 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
-import postgres from "postgres";
-import { freePort, startEmbeddedPostgres } from "../../src/db/embedded.ts";
-import { loadWebsiteSchema, projectRoot, runMigrations } from "../../src/db/migrations.ts";
-import { BotApiDouble } from "../../test/support/bot-api-double.ts";
-import { type BenchRow, formatTable, median } from "./report.ts";
+import { readFile } from "node:fs/promises";
+import { BotApiDouble } from "../../double/bot-api-double.ts";
+import { freePort } from "../../src/db/embedded.ts";
+import { projectRoot } from "../../src/db/migrations.ts";
+import { BENCH_TOKEN, runBenchScript, sleep } from "./lib/cli.ts";
+import { type BenchDatabase, startBenchDatabase } from "./lib/database.ts";
+import { descendants, rss, startTicks } from "./lib/proc.ts";
+import { type BenchRow, median, round } from "./lib/report.ts";
 
 /** One line of a benchmark's result table. */
 export type Launcher = "npm" | "npx" | "node";
@@ -60,7 +58,6 @@ interface RunResult {
   exitCode: number | null;
 }
 
-const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const COMMANDS: Record<Launcher, [string, string[]]> = {
   npm: ["npm", ["start"]],
   npx: ["npx", ["tsx", "src/main.ts", "start"]],
@@ -87,21 +84,12 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
   if (launcher === "node")
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: projectRoot });
 
-  const dir = await mkdtemp(path.join(tmpdir(), "compucar-bench-idle-"));
-  let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+  let db: BenchDatabase | undefined;
   let telegram: BotApiDouble | undefined;
   try {
-    server = await startEmbeddedPostgres({ dir: path.join(dir, "data") });
-    const admin = postgres(server.url, { max: 1, onnotice: () => {} });
-    try {
-      await admin`CREATE DATABASE bench`;
-    } finally {
-      await admin.end();
-    }
-    const databaseUrl = server.url.replace(/\/postgres$/, "/bench");
-    await loadWebsiteSchema(databaseUrl);
-    await runMigrations(databaseUrl);
-    telegram = await BotApiDouble.start({ token: "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
+    db = await startBenchDatabase("idle");
+    const databaseUrl = db.url;
+    telegram = await BotApiDouble.start({ token: BENCH_TOKEN });
 
     const results: RunResult[] = [];
     for (let run = 1; run <= runs; run++) {
@@ -135,9 +123,12 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
       },
       {
         name: `idle: RSS of the service process after ${idleMs / 1000} s idle`,
-        value: round1(med((r) => r.rssKiB) / 1024),
+        value: round(med((r) => r.rssKiB) / 1024, 1),
         unit: "MiB",
-        note: `${of}; VmRSS of the node process running the service (V8 heap used ${round1(med((r) => r.heapUsedMiB))} MiB, /metrics); the launcher's wrapper processes add ${round1(med((r) => r.wrappersRssKiB) / 1024)} MiB`,
+        note: `${of}; VmRSS of the node process running the service (V8 heap used ${round(
+          med((r) => r.heapUsedMiB),
+          1,
+        )} MiB, /metrics); the launcher's wrapper processes add ${round(med((r) => r.wrappersRssKiB) / 1024, 1)} MiB`,
       },
       {
         name: "idle: SIGTERM → exit",
@@ -155,8 +146,7 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
     ];
   } finally {
     await telegram?.close().catch(() => {});
-    await server?.stop().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    await db?.stop().catch(() => {});
   }
 }
 
@@ -176,10 +166,10 @@ async function runOnce(
   const spawnedAt = performance.now();
   telegram.sendText(chat, "/start");
   const child = spawn(command, args, {
-    cwd: PROJECT,
+    cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? PROJECT,
+      HOME: process.env.HOME ?? projectRoot,
       DATABASE_URL: databaseUrl,
       TELEGRAM_CUSTOMER_BOT_TOKEN: telegram.token,
       TELEGRAM_API_ROOT: telegram.url,
@@ -212,7 +202,7 @@ async function runOnce(
           `no answer to /start within 10 s of /healthz (Bot API calls: ${calls.join(", ") || "none"})\n${output}`,
         );
       });
-    await new Promise((r) => setTimeout(r, idleMs));
+    await sleep(idleMs);
     const rssKiB = await rss(service);
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
     const gauge = (name: string) =>
@@ -274,31 +264,8 @@ async function waitForHealth(
       throw new Error(`the service exited (${child.exitCode ?? child.signalCode})\n${output()}`);
     if (performance.now() - spawnedAt > STARTUP_TIMEOUT_MS)
       throw new Error(`no /healthz 200 within ${STARTUP_TIMEOUT_MS / 1000} s\n${output()}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
-}
-
-/** Process ids below `root`, parents before children. */
-async function descendants(root: number): Promise<number[]> {
-  const parents = new Map<number, number[]>();
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    // Fields after the command name (which may hold spaces and parentheses): state, ppid...
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (!Number.isFinite(ppid)) continue;
-    parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-  }
-  const out: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.shift() as number;
-    for (const child of parents.get(pid) ?? []) {
-      out.push(child);
-      queue.push(child);
-    }
-  }
-  return out;
 }
 
 /**
@@ -317,41 +284,23 @@ async function serviceProcess(root: number, tree: number[]): Promise<number> {
   return service;
 }
 
-/** A process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat). */
-async function startTicks(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
-}
-
-/** VmRSS of a process, in KiB. */
-async function rss(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-  if (kib === undefined) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(kib);
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: "string", default: "3" },
-      "idle-seconds": { type: "string", default: "5" },
-      launcher: { type: "string", default: "npm" },
-    },
-  });
-  const launcher = values.launcher;
-  if (launcher !== "npm" && launcher !== "npx" && launcher !== "node") {
-    console.error(`--launcher must be npm, npx or node (got "${launcher}")`);
-    process.exit(1);
-  }
-  const rows = await benchIdle({
-    runs: Number(values.runs),
-    idleSeconds: Number(values["idle-seconds"]),
-    launcher,
-  });
-  console.log(`\n${formatTable(rows)}`);
-}
+await runBenchScript(
+  import.meta.url,
+  {
+    runs: { type: "string", default: "3" },
+    "idle-seconds": { type: "string", default: "5" },
+    launcher: { type: "string", default: "npm" },
+  },
+  (values) => {
+    const launcher = values.launcher;
+    if (launcher !== "npm" && launcher !== "npx" && launcher !== "node") {
+      console.error(`--launcher must be npm, npx or node (got "${launcher}")`);
+      process.exit(1);
+    }
+    return benchIdle({
+      runs: Number(values.runs),
+      idleSeconds: Number(values["idle-seconds"]),
+      launcher,
+    });
+  },
+);

@@ -6,6 +6,7 @@
  */
 import { Logger, runMigrations } from "graphile-worker";
 import postgres from "postgres";
+import { enableOnly } from "./lib/database.ts";
 
 /** graphile-worker's triggers on the website's tuning_files, disabled until asked for. */
 export const PEER_TRIGGERS = ["bench_peer_file_change", "bench_peer_file_upload"];
@@ -41,13 +42,10 @@ export async function installPeer(url: string): Promise<void> {
 
 /** Which triggers on tuning_files record events: ours, graphile-worker's, or none. */
 export async function useTriggers(sql: postgres.Sql, who: "ours" | "peer" | "none"): Promise<void> {
-  await sql.unsafe("ALTER TABLE public.tuning_files DISABLE TRIGGER USER");
-  const names =
-    who === "ours"
-      ? ["telegram_record_file_upload", "telegram_record_file_change"]
-      : who === "peer"
-        ? PEER_TRIGGERS
-        : [];
-  for (const name of names)
-    await sql.unsafe(`ALTER TABLE public.tuning_files ENABLE TRIGGER ${name}`);
+  const triggers = {
+    ours: ["telegram_record_file_upload", "telegram_record_file_change"],
+    peer: PEER_TRIGGERS,
+    none: [],
+  };
+  await enableOnly(sql, triggers[who]);
 }

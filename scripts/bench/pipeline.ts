@@ -16,7 +16,7 @@
  *
  * Ours runs as `npm start` does (the dist/main.mjs bundle under node
  * --max-semi-space-size=2 --max-old-space-size=96, here with --only notifier, LOG_LEVEL info), in a
- * process of its own; graphile-worker 0.17 runs peer-worker.ts (concurrency 16, localQueue
+ * process of its own; graphile-worker 0.18 runs peer-worker.ts (concurrency 16, localQueue
  * 500). Each process is timed from its first delivered message, so start-up is left out.
  *
  *   npx tsx scripts/bench/pipeline.ts [--seconds 60] [--rate 20] [--events 20000]
@@ -24,16 +24,16 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { BotApiDouble } from "../../double/bot-api-double.ts";
 import { ChatIdCipher } from "../../src/chat-id.ts";
 import { freePort } from "../../src/db/embedded.ts";
 import { projectRoot } from "../../src/db/migrations.ts";
-import { BotApiDouble } from "../../test/support/bot-api-double.ts";
-import { parentOf, processCpuSeconds, serverCpuSeconds, startBenchDatabase } from "./database.ts";
+import { runBenchScript, sleep, BENCH_TOKEN as TOKEN } from "./lib/cli.ts";
+import { startBenchDatabase } from "./lib/database.ts";
+import { peakRss, processCpuSeconds, serverCpuSeconds } from "./lib/proc.ts";
+import { type BenchRow, median, percentile, plural } from "./lib/report.ts";
 import { installPeer, useTriggers } from "./peer.ts";
-import { type BenchRow, formatTable, median, percentile } from "./report.ts";
 
 type Who = "ours" | "peer";
 
@@ -59,7 +59,6 @@ export interface PipelineOptions {
   log?: (line: string) => void;
 }
 
-const TOKEN = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const CHAT_BASE = 700_000_000;
 const TELEGRAM_LIMIT = 30;
 
@@ -84,8 +83,7 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
   const sql = postgres(db.url, { max: 2, onnotice: () => {} });
   const rows: BenchRow[] = [];
   try {
-    const [{ pid }] = await sql<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
-    const postmaster = await parentOf(pid);
+    const postmaster = db.postmaster;
     await installPeer(db.url);
     await seedCustomers(sql, cipher, customers);
     const who: Who[] = withPeer ? ["ours", "peer"] : ["ours"];
@@ -127,24 +125,22 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
           `latency ${w}: p50 ${latency[w]?.p50.toFixed(2)} ms, p99 ${latency[w]?.p99.toFixed(2)} ms over ${latency[w]?.n} events`,
         );
       }
+      const row = (q: "p50" | "p99", target: number, note?: string): BenchRow => ({
+        name: `commit → sendMessage ${q} (${rate}/s for ${seconds} s)`,
+        value: latency.ours?.[q] ?? Number.NaN,
+        unit: "ms",
+        target: { op: "<=", value: target },
+        peer: latency.peer?.[q],
+        beatPeer: true,
+        ...(note ? { note } : {}),
+      });
       rows.push(
-        {
-          name: `commit → sendMessage p50 (${rate}/s for ${seconds} s)`,
-          value: latency.ours?.p50 ?? Number.NaN,
-          unit: "ms",
-          target: { op: "<=", value: 2 },
-          peer: latency.peer?.p50,
-          beatPeer: true,
-          note: `${plural(turns, "turn")} of ${Math.round(seconds / turns)} s each, ours and graphile-worker alternating; every event of a side pooled (${latency.ours?.n ?? 0} ours${latency.peer ? `, ${latency.peer.n} graphile-worker` : ""})`,
-        },
-        {
-          name: `commit → sendMessage p99 (${rate}/s for ${seconds} s)`,
-          value: latency.ours?.p99 ?? Number.NaN,
-          unit: "ms",
-          target: { op: "<=", value: 6 },
-          peer: latency.peer?.p99,
-          beatPeer: true,
-        },
+        row(
+          "p50",
+          2,
+          `${plural(turns, "turn")} of ${Math.round(seconds / turns)} s each, ours and graphile-worker alternating; every event of a side pooled (${latency.ours?.n ?? 0} ours${latency.peer ? `, ${latency.peer.n} graphile-worker` : ""})`,
+        ),
+        row("p99", 6),
       );
     }
 
@@ -467,11 +463,6 @@ function describeCpu(r: DrainResult | undefined): string {
   return `CPU per message: notifier ${notifier.toFixed(0)} µs, PostgreSQL ${server.toFixed(0)} µs, Bot API double ${double.toFixed(0)} µs`;
 }
 
-/** "1 run", "3 runs". */
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-
 /** The run of median rate (the lower middle one of an even count). */
 function medianRun(runs: readonly DrainResult[]): DrainResult | undefined {
   const sorted = [...runs].sort((a, b) => a.rate - b.rate);
@@ -527,13 +518,9 @@ async function measureDrain(
   );
   let peakRssKb = 0;
   const sampler = setInterval(() => {
-    readFile(`/proc/${running.pid}/status`, "utf8").then(
-      (s) => {
-        const kb = Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0);
-        peakRssKb = Math.max(peakRssKb, kb);
-      },
-      () => {},
-    );
+    peakRss(running.pid).then((kb) => {
+      peakRssKb = Math.max(peakRssKb, kb);
+    });
   }, 100);
   const cpuAt = async () => ({
     notifier: await processCpuSeconds(running.pid),
@@ -547,8 +534,7 @@ async function measureDrain(
       o.log(`${who}: drain incomplete after ${(o.timeoutMs ?? 180_000) / 1000} s`);
     cpuAfter = await cpuAt();
     await sleep(300);
-    const status = await readFile(`/proc/${running.pid}/status`, "utf8").catch(() => "");
-    peakRssKb = Math.max(peakRssKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    peakRssKb = Math.max(peakRssKb, await peakRss(running.pid));
   } finally {
     clearInterval(sampler);
     await running.stop();
@@ -605,36 +591,31 @@ async function untilSent(double: BotApiDouble, n: number, timeoutMs: number): Pr
   return true;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: "string", default: "60" },
-      rate: { type: "string", default: "20" },
-      events: { type: "string", default: "20000" },
-      backlog: { type: "string", default: "100000" },
-      limited: { type: "string", default: "600" },
-      drains: { type: "string", default: "3" },
-      turns: { type: "string", default: "3" },
-      "no-peer": { type: "boolean", default: false },
-      only: { type: "string" },
-    },
-  });
-  const rows = await benchPipeline({
-    seconds: Number(values.seconds),
-    rate: Number(values.rate),
-    events: Number(values.events),
-    backlog: Number(values.backlog),
-    limited: Number(values.limited),
-    drains: Number(values.drains),
-    turns: Number(values.turns),
-    peer: !values["no-peer"],
-    ...(values.only
-      ? { only: values.only.split(",") as NonNullable<PipelineOptions["only"]> }
-      : {}),
-  });
-  console.log(`\n${formatTable(rows)}`);
-}
+await runBenchScript(
+  import.meta.url,
+  {
+    seconds: { type: "string", default: "60" },
+    rate: { type: "string", default: "20" },
+    events: { type: "string", default: "20000" },
+    backlog: { type: "string", default: "100000" },
+    limited: { type: "string", default: "600" },
+    drains: { type: "string", default: "3" },
+    turns: { type: "string", default: "3" },
+    "no-peer": { type: "boolean", default: false },
+    only: { type: "string" },
+  },
+  (values) =>
+    benchPipeline({
+      seconds: Number(values.seconds),
+      rate: Number(values.rate),
+      events: Number(values.events),
+      backlog: Number(values.backlog),
+      limited: Number(values.limited),
+      drains: Number(values.drains),
+      turns: Number(values.turns),
+      peer: !values["no-peer"],
+      ...(values.only
+        ? { only: values.only.split(",") as NonNullable<PipelineOptions["only"]> }
+        : {}),
+    }),
+);

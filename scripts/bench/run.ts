@@ -14,8 +14,8 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { benchBot } from "./bot.ts";
 import { benchIdle } from "./idle.ts";
+import { type BenchRow, formatTable, passes } from "./lib/report.ts";
 import { benchPipeline } from "./pipeline.ts";
-import { type BenchRow, formatTable, passes } from "./report.ts";
 import { benchWebsiteWrites } from "./website-writes.ts";
 
 const PARTS = ["writes", "pipeline", "bot", "idle"] as const;

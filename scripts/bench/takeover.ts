@@ -16,8 +16,8 @@
 import { parseArgs } from "node:util";
 import { type PollingInstance, spawnPollingInstance } from "../../test/support/polling-instance.ts";
 import { until } from "../../test/support/wait.ts";
-import { startBenchDatabase } from "./database.ts";
-import { type BenchRow, formatTable, median, percentile } from "./report.ts";
+import { startBenchDatabase } from "./lib/database.ts";
+import { type BenchRow, formatTable, median, percentile } from "./lib/report.ts";
 
 /** The service's default (src/polling.ts), for the pause before each kill. */
 const DEFAULT_RETRY_MS = 2_000;

@@ -20,17 +20,15 @@
  *   INSERT ... SELECT per UPDATE statement, the test in its WHERE), then the doorbell.
  * Needs `pgbench` on the PATH (Debian: postgresql-client).
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseArgs, promisify } from "node:util";
 import postgres from "postgres";
-import { parentOf, serverCpuSeconds, startBenchDatabase } from "./database.ts";
-import { median } from "./report.ts";
-import { enableOnly, REFERENCE_TRIGGER, STATEMENTS, seedLinkedFiles } from "./website-writes.ts";
-
-const run = promisify(execFile);
+import { runBenchScript } from "./lib/cli.ts";
+import { enableOnly, startBenchDatabase } from "./lib/database.ts";
+import { pgbenchRound } from "./lib/pgbench.ts";
+import { median } from "./lib/report.ts";
+import { REFERENCE_TRIGGER, STATEMENTS, seedLinkedFiles } from "./website-writes.ts";
 
 const TEST = `OLD.status IS DISTINCT FROM NEW.status
      OR (NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key")
@@ -131,8 +129,6 @@ export async function benchTriggerVariants(o: {
     await sql.unsafe(SETUP);
     await busy`SELECT telegram.notifier_set_busy(true)`;
     await sql`VACUUM ANALYZE`;
-    const [{ pid }] = await sql<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
-    const postmaster = await parentOf(pid);
     const file = path.join(dir, "script.sql");
     await writeFile(file, SCRIPT);
     const names = Object.keys(VARIANTS);
@@ -145,19 +141,9 @@ export async function benchTriggerVariants(o: {
         await sql`TRUNCATE telegram.events, bench_reference, bench_like_events, bench_four, bench_compact`;
         await sql`VACUUM tuning_files`;
         await sql`CHECKPOINT`;
-        const before = postmaster ? await serverCpuSeconds(postmaster) : Number.NaN;
-        const { stdout } = await run(
-          "pgbench",
-          [
-            ...["-n", "-f", file, "-c", String(o.clients), "-j", "2", "-T", String(o.seconds)],
-            ...["-h", db.host, "-p", db.port, "-U", db.user, db.database],
-          ],
-          { env: { ...process.env, PGPASSWORD: db.password } },
-        );
-        const after = postmaster ? await serverCpuSeconds(postmaster) : Number.NaN;
-        const count = Number(/actually processed: (\d+)/.exec(stdout)?.[1]);
-        tps.set(name, [...(tps.get(name) ?? []), Number(/tps = ([\d.]+)/.exec(stdout)?.[1])]);
-        cpu.set(name, [...(cpu.get(name) ?? []), ((after - before) * 1e6) / count]);
+        const got = await pgbenchRound(db, file, o);
+        tps.set(name, [...(tps.get(name) ?? []), got.tps]);
+        cpu.set(name, [...(cpu.get(name) ?? []), got.cpuPerTx]);
       }
     }
     const offTps = median(tps.get("no trigger") ?? []);
@@ -180,17 +166,19 @@ export async function benchTriggerVariants(o: {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: "string", default: "4" },
-      rounds: { type: "string", default: "5" },
-      clients: { type: "string", default: "8" },
-    },
-  });
-  await benchTriggerVariants({
-    seconds: Number(values.seconds),
-    rounds: Number(values.rounds),
-    clients: Number(values.clients),
-  });
-}
+await runBenchScript(
+  import.meta.url,
+  {
+    seconds: { type: "string", default: "4" },
+    rounds: { type: "string", default: "5" },
+    clients: { type: "string", default: "8" },
+  },
+  async (values) => {
+    await benchTriggerVariants({
+      seconds: Number(values.seconds),
+      rounds: Number(values.rounds),
+      clients: Number(values.clients),
+    });
+    return undefined;
+  },
+);

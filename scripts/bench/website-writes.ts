@@ -14,17 +14,15 @@
  * NOTIFYs (a quiet shop, where throughput does not matter).
  * Needs `pgbench` on the PATH (Debian: postgresql-client).
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseArgs, promisify } from "node:util";
 import postgres from "postgres";
-import { parentOf, serverCpuSeconds, startBenchDatabase } from "./database.ts";
+import { numberOption, runBenchScript } from "./lib/cli.ts";
+import { enableOnly, startBenchDatabase } from "./lib/database.ts";
+import { pgbenchRound } from "./lib/pgbench.ts";
+import { type BenchRow, median } from "./lib/report.ts";
 import { installPeer, PEER_TRIGGERS } from "./peer.ts";
-import { type BenchRow, formatTable, median } from "./report.ts";
-
-const run = promisify(execFile);
 
 type Mode = "off" | "ours" | "reference" | "peer";
 const MODES: Mode[] = ["off", "ours", "reference", "peer"];
@@ -92,8 +90,6 @@ export async function benchWebsiteWrites(options: WebsiteWritesOptions = {}): Pr
     await seedLinkedFiles(sql);
     if (!options.idle) await busy`SELECT telegram.notifier_set_busy(true)`;
     await sql`VACUUM ANALYZE`;
-    const [{ pid }] = await sql<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
-    const postmaster = await parentOf(pid);
 
     const rows: BenchRow[] = [];
     for (const [statement, script] of Object.entries(STATEMENTS)) {
@@ -104,26 +100,15 @@ export async function benchWebsiteWrites(options: WebsiteWritesOptions = {}): Pr
       for (let round = 0; round < rounds; round++) {
         for (let i = 0; i < MODES.length; i++) {
           const mode = MODES[(round + i) % MODES.length] as Mode;
-          await setMode(sql, mode);
+          await enableOnly(sql, TRIGGERS[mode]);
           await sql`TRUNCATE telegram.events, telegram.outbox, bench_reference,
                              graphile_worker._private_jobs, graphile_worker._private_job_queues CASCADE`;
           await sql`VACUUM tuning_files`;
           await sql`CHECKPOINT`;
-          const before = postmaster ? await serverCpuSeconds(postmaster) : Number.NaN;
-          const { stdout } = await run(
-            "pgbench",
-            [
-              ...["-n", "-f", file, "-c", String(clients), "-j", "2", "-T", String(seconds)],
-              ...["-h", db.host, "-p", db.port, "-U", db.user, db.database],
-            ],
-            { env: { ...process.env, PGPASSWORD: db.password } },
-          );
-          const after = postmaster ? await serverCpuSeconds(postmaster) : Number.NaN;
-          const value = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
-          const count = Number(/actually processed: (\d+)/.exec(stdout)?.[1]);
-          tps[mode].push(value);
-          cpu[mode].push(((after - before) * 1e6) / count);
-          log(`${statement}: round ${round + 1} ${mode.padEnd(9)} ${value.toFixed(0)} tps`);
+          const got = await pgbenchRound(db, file, { clients, seconds });
+          tps[mode].push(got.tps);
+          cpu[mode].push(got.cpuPerTx);
+          log(`${statement}: round ${round + 1} ${mode.padEnd(9)} ${got.tps.toFixed(0)} tps`);
         }
       }
       const ratio = (m: Mode) => median(tps[m]) / median(tps.off);
@@ -153,16 +138,6 @@ export async function benchWebsiteWrites(options: WebsiteWritesOptions = {}): Pr
   }
 }
 
-async function setMode(sql: postgres.Sql, mode: Mode): Promise<void> {
-  await enableOnly(sql, TRIGGERS[mode]);
-}
-
-/** Leaves only these of the user triggers on tuning_files enabled. */
-export async function enableOnly(sql: postgres.Sql, triggers: readonly string[]): Promise<void> {
-  await sql.unsafe("ALTER TABLE tuning_files DISABLE TRIGGER USER");
-  for (const name of triggers) await sql.unsafe(`ALTER TABLE tuning_files ENABLE TRIGGER ${name}`);
-}
-
 /** 1,000 linked customers and 10,000 PENDING files (user-N, file-N), with the triggers off. */
 export async function seedLinkedFiles(sql: postgres.Sql): Promise<void> {
   await enableOnly(sql, []);
@@ -176,20 +151,19 @@ export async function seedLinkedFiles(sql: postgres.Sql): Promise<void> {
       FROM generate_series(1, 10000) g`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: "string", default: "4" },
-      rounds: { type: "string", default: "6" },
-      clients: { type: "string", default: "8" },
-      idle: { type: "boolean", default: false },
-    },
-  });
-  const rows = await benchWebsiteWrites({
-    seconds: Number(values.seconds),
-    rounds: Number(values.rounds),
-    clients: Number(values.clients),
-    idle: values.idle,
-  });
-  console.log(`\n${formatTable(rows)}`);
-}
+await runBenchScript(
+  import.meta.url,
+  {
+    seconds: { type: "string", default: "4" },
+    rounds: { type: "string", default: "6" },
+    clients: { type: "string", default: "8" },
+    idle: { type: "boolean", default: false },
+  },
+  (values) =>
+    benchWebsiteWrites({
+      seconds: numberOption(values.seconds),
+      rounds: numberOption(values.rounds),
+      clients: numberOption(values.clients),
+      idle: values.idle,
+    }),
+);

@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { addUsage, type ChatCount, type CommandCount } from "../data/usage.ts";
 import type { Logger } from "../log.ts";
 
 /**
@@ -25,8 +26,8 @@ export interface UsageCounter {
 
 /** Counts of one write: minute → command → uses; minute → chat → last link state, updates. */
 interface Counts {
-  commands: Map<string, { minute: number; command: string; n: number }>;
-  chats: Map<string, { minute: number; chat: string; linked: boolean; n: number }>;
+  commands: Map<string, CommandCount>;
+  chats: Map<string, ChatCount>;
 }
 
 /**
@@ -61,7 +62,7 @@ export function createUsageCounter(
     if (gathered.commands.size === 0 && gathered.chats.size === 0) return;
     counts = emptyCounts();
     try {
-      await writeCounts(sql, gathered);
+      await addUsage(sql, [...gathered.commands.values()], [...gathered.chats.values()]);
     } catch (error) {
       counts = mergeCounts(gathered, counts);
       throw error;
@@ -117,32 +118,4 @@ function mergeCounts(older: Counts, newer: Counts): Counts {
   for (const c of newer.commands.values()) addCommand(merged, c.minute, c.command, c.n);
   for (const c of newer.chats.values()) addChat(merged, c.minute, c.chat, c.linked, c.n);
   return merged;
-}
-
-/**
- * Adds the counts to both tables in one statement (one upsert each, rows in key order so
- * that two instances writing at once cannot deadlock).
- */
-async function writeCounts(sql: postgres.Sql, counts: Counts): Promise<void> {
-  const commands = [...counts.commands.values()];
-  const chats = [...counts.chats.values()];
-  // Link states as 0/1: postgres.js may send a JS boolean[] as one boolean parameter.
-  await sql`
-    WITH usage AS (
-      INSERT INTO telegram.command_usage AS t (day, command, uses)
-      SELECT to_timestamp(u.minute * 60)::date, u.command, sum(u.n)
-        FROM unnest(${commands.map((c) => c.minute)}::bigint[], ${commands.map((c) => c.command)}::text[],
-                    ${commands.map((c) => c.n)}::bigint[]) AS u(minute, command, n)
-       GROUP BY 1, 2 ORDER BY 1, 2
-      ON CONFLICT (day, command) DO UPDATE SET uses = t.uses + EXCLUDED.uses
-    )
-    INSERT INTO telegram.chat_activity AS t (day, chat_fingerprint, linked, updates)
-    SELECT to_timestamp(a.minute * 60)::date, a.chat,
-           (array_agg(a.linked ORDER BY a.minute DESC))[1] = 1, sum(a.n)
-      FROM unnest(${chats.map((c) => c.minute)}::bigint[], ${chats.map((c) => c.chat)}::text[],
-                  ${chats.map((c) => (c.linked ? 1 : 0))}::int[], ${chats.map((c) => c.n)}::bigint[])
-             AS a(minute, chat, linked, n)
-     GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (day, chat_fingerprint) DO UPDATE
-      SET updates = t.updates + EXCLUDED.updates, linked = EXCLUDED.linked`;
 }

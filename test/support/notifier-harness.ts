@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { BotApiDouble } from "../../double/bot-api-double.ts";
 import { ChatIdCipher } from "../../src/chat-id.ts";
 import { createLogger } from "../../src/log.ts";
 import {
@@ -7,8 +8,8 @@ import {
   type NotifierEvent,
   type NotifierOptions,
 } from "../../src/notifier/notifier.ts";
-import type { BotApiDouble } from "./bot-api-double.ts";
 import type { TestDatabase } from "./database.ts";
+import { until } from "./wait.ts";
 
 export const cipher = ChatIdCipher.fromBase64(randomBytes(32).toString("base64"));
 
@@ -34,4 +35,20 @@ export function startNotifier(
     ...overrides,
   });
   return { notifier, events };
+}
+
+/**
+ * Resolves once `notifier` has made two claims after `after` (Date.now() terms). A claim
+ * sets health().lastDrainAt, and a drain claims again only when the batches before it have
+ * finished sending (a pipelined claim waits for its predecessor at the second claim at the
+ * latest), so by then every row this notifier held at `after` has been sent or given back:
+ * "nothing more will come from it" made observable.
+ */
+export async function claimedTwiceAfter(notifier: Notifier, after: number): Promise<void> {
+  const claimAfter = (t: number) =>
+    until(() => {
+      const at = notifier.health().lastDrainAt?.getTime() ?? 0;
+      return at > t ? at : 0;
+    });
+  await claimAfter(await claimAfter(after));
 }

@@ -2,8 +2,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
+import { BotApiDouble } from "../../double/bot-api-double.ts";
 import { freePort } from "../../src/db/embedded.ts";
-import { BotApiDouble } from "./bot-api-double.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { until } from "./wait.ts";
 

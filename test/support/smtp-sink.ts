@@ -1,13 +1,28 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
+import { until } from "./wait.ts";
+
+/** One mail as the sink received it: envelope recipients and the raw message. */
+export interface ReceivedMail {
+  to: string;
+  raw: string;
+}
 
 /** A real SMTP server on loopback that keeps every mail it receives. */
-export async function startSmtpSink(): Promise<{
+export interface SmtpSink {
   url: string;
-  mails: Array<{ to: string; raw: string }>;
+  /** Every mail received, in order. */
+  mails: ReceivedMail[];
+  /** The mails to `address` (any case). */
+  mailsTo(address: string): ReceivedMail[];
+  /** Resolves with the mails to `address` once there are at least `count`. */
+  waitForMails(address: string, count: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
-}> {
-  const mails: Array<{ to: string; raw: string }> = [];
+}
+
+/** Starts an SMTP sink on 127.0.0.1 and a free port. */
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -25,9 +40,18 @@ export async function startSmtpSink(): Promise<{
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const { port } = server.server.address() as AddressInfo;
+  const mailsTo = (address: string) =>
+    mails.filter((m) => m.to.toLowerCase() === address.toLowerCase());
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
+    mailsTo,
+    waitForMails: async (address, count) => {
+      await until(() => mailsTo(address).length >= count, {
+        what: `${count} mail(s) to ${address}`,
+      });
+      return mailsTo(address);
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

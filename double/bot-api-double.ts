@@ -1,24 +1,29 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type Fault, FaultScript, type FaultTarget } from "./faults.ts";
+import { parseTelegramHtml } from "./telegram-html.ts";
+
+export type { Fault, FaultTarget } from "./faults.ts";
+export { parseTelegramHtml } from "./telegram-html.ts";
 
 /**
  * A Telegram Bot API double: a loopback HTTP server speaking the subset of the Bot API
  * this project calls, recording every request, feeding injected updates to getUpdates,
  * validating `parse_mode: HTML` and the 4096-character limit as Telegram does, and
- * answering with scripted faults. Point grammY at it with `apiRoot: double.url`.
+ * answering with scripted faults (faults.ts; the HTML rules are in telegram-html.ts).
+ * Point grammY at it with `apiRoot: double.url`.
  * Used by tests, the demo and the benchmarks (so it imports nothing from vitest).
  */
 
-/** A scripted failure. */
-export type Fault =
-  | { kind: "tooManyRequests"; retryAfter: number }
-  | { kind: "blocked" }
-  | { kind: "chatNotFound" }
-  | { kind: "badGateway" }
-  | { kind: "serverError" }
-  | { kind: "unauthorized" }
-  | { kind: "slow"; ms: number }
-  | { kind: "drop" };
+/** A request as it arrived, before any fault or answer (see `arrivals`). */
+export interface ArrivedRequest {
+  method: string;
+  /** Number(body.chat_id): NaN when there is none. */
+  chatId: number;
+  body: Record<string, unknown>;
+  /** performance.now() when it arrived. */
+  at: number;
+}
 
 /** One request as the double received it. */
 export interface RecordedRequest {
@@ -44,14 +49,6 @@ export interface SentMessage {
   at: number;
 }
 
-interface FaultRule {
-  fault: Fault;
-  method: string;
-  chatId?: number;
-  remaining?: number;
-  until?: number;
-}
-
 export interface DoubleOptions {
   /** Defaults to "123456:TEST-TOKEN". */
   token?: string;
@@ -65,14 +62,20 @@ export interface DoubleOptions {
 const MAX_BODY = 1024 * 1024;
 
 export class BotApiDouble {
+  /** Requests as they were answered (a slowed or held one only once answered). */
   readonly requests: RecordedRequest[] = [];
+  /**
+   * Requests to a known method with the right token, recorded the moment they arrive:
+   * before a slow or held fault delays the answer. What pacing and "in flight" checks read.
+   */
+  readonly arrivals: ArrivedRequest[] = [];
   readonly token: string;
   private readonly messages: SentMessage[] = [];
   private readonly waiters = new Set<() => void>();
   private readonly updates: Array<Record<string, unknown> & { update_id: number }> = [];
   private nextUpdateId = 1;
   private nextMessageId = 1;
-  private faults: FaultRule[] = [];
+  private readonly faults = new FaultScript();
   private pollers = 0;
   private pollWake: (() => void) | undefined;
   private webhook: Record<string, unknown> | undefined;
@@ -132,7 +135,7 @@ export class BotApiDouble {
     });
   }
 
-  /** Resolves with the first truthy value of `check`, re-evaluated after each request. */
+  /** Resolves with the first truthy value of `check`, re-evaluated on each arrival and answer. */
   waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
     return new Promise((resolve, reject) => {
       const first = check();
@@ -238,31 +241,27 @@ export class BotApiDouble {
   }
 
   /** The next `n` matching calls fail with `fault`. */
-  failNext(n: number, fault: Fault, options: { method?: string; chatId?: number } = {}): void {
-    this.faults.push({
-      fault,
-      method: options.method ?? "sendMessage",
-      chatId: options.chatId,
-      remaining: n,
-    });
+  failNext(n: number, fault: Fault, target: FaultTarget = {}): void {
+    this.faults.failNext(n, fault, target);
+  }
+
+  /** The next `n` matching calls arrive (see `arrivals`) but are answered only on release. */
+  holdNext(n: number, target: FaultTarget = {}): () => void {
+    return this.faults.holdNext(n, target);
   }
 
   /** Every matching call during the next `ms` milliseconds fails with `fault`. */
-  failFor(ms: number, fault: Fault, options: { method?: string } = {}): void {
-    this.faults.push({
-      fault,
-      method: options.method ?? "sendMessage",
-      until: performance.now() + ms,
-    });
+  failFor(ms: number, fault: Fault, target: { method?: string } = {}): void {
+    this.faults.failFor(ms, fault, target);
   }
 
   /** Every sendMessage to `chatId` fails with `fault` until clearFaults(). */
   failChat(chatId: number, fault: Fault): void {
-    this.faults.push({ fault, method: "sendMessage", chatId });
+    this.faults.failChat(chatId, fault);
   }
 
   clearFaults(): void {
-    this.faults = [];
+    this.faults.clear();
   }
 
   async close(): Promise<void> {
@@ -290,12 +289,19 @@ export class BotApiDouble {
     const record: Omit<RecordedRequest, "status"> = { method, token, body, at };
     if (!match) return this.reply(res, record, 404, undefined, "Not Found");
     if (token !== this.token) return this.reply(res, record, 401, undefined, "Unauthorized");
+    if (this.options.record !== false) {
+      this.arrivals.push({ method, chatId: Number(body.chat_id), body, at });
+      this.wake();
+    }
 
-    const fault = this.takeFault(method, Number(body.chat_id));
+    const fault = this.faults.take(method, Number(body.chat_id));
     if (fault) {
       switch (fault.kind) {
         case "slow":
           await new Promise((r) => setTimeout(r, fault.ms));
+          break;
+        case "hold":
+          await fault.release.catch(() => {});
           break;
         case "drop":
           this.note({ ...record, status: 0 });
@@ -316,6 +322,8 @@ export class BotApiDouble {
           return this.reply(res, record, 403, undefined, "Forbidden: bot was blocked by the user");
         case "chatNotFound":
           return this.reply(res, record, 400, undefined, "Bad Request: chat not found");
+        case "badRequest":
+          return this.reply(res, record, 400, undefined, `Bad Request: ${fault.description}`);
         case "unauthorized":
           return this.reply(res, record, 401, undefined, "Unauthorized");
         case "serverError":
@@ -545,21 +553,6 @@ export class BotApiDouble {
     return 0;
   }
 
-  private takeFault(method: string, chatId: number): Fault | undefined {
-    if (this.faults.length === 0) return undefined;
-    const now = performance.now();
-    this.faults = this.faults.filter(
-      (f) =>
-        (f.remaining === undefined || f.remaining > 0) && (f.until === undefined || f.until > now),
-    );
-    const rule = this.faults.find(
-      (f) => f.method === method && (f.chatId === undefined || f.chatId === chatId),
-    );
-    if (!rule) return undefined;
-    if (rule.remaining !== undefined) rule.remaining--;
-    return rule.fault;
-  }
-
   private reply(
     res: ServerResponse,
     record: Omit<RecordedRequest, "status">,
@@ -587,6 +580,10 @@ export class BotApiDouble {
   private note(request: RecordedRequest): void {
     this.counters.byStatus[request.status] = (this.counters.byStatus[request.status] ?? 0) + 1;
     if (this.options.record !== false) this.requests.push(request);
+    this.wake();
+  }
+
+  private wake(): void {
     if (this.waiters.size > 0) for (const waiter of [...this.waiters]) waiter();
   }
 }
@@ -600,98 +597,6 @@ interface User {
   first_name: string;
   username?: string;
   language_code?: string;
-}
-
-const TAGS = new Set([
-  "b",
-  "strong",
-  "i",
-  "em",
-  "u",
-  "ins",
-  "s",
-  "strike",
-  "del",
-  "span",
-  "tg-spoiler",
-  "a",
-  "code",
-  "pre",
-  "blockquote",
-  "tg-emoji",
-]);
-
-/**
- * Parses text the way Telegram's `parse_mode: HTML` does: the supported tags, the four
- * named entities and numeric ones. Returns the visible text, or Telegram's error.
- */
-export function parseTelegramHtml(html: string): { text: string } | { error: string } {
-  const stack: string[] = [];
-  let text = "";
-  let i = 0;
-  const offset = (at: number) => Buffer.byteLength(html.slice(0, at), "utf8");
-  while (i < html.length) {
-    const c = html[i];
-    if (c === "<") {
-      const close = html.indexOf(">", i);
-      const inner = close === -1 ? "" : html.slice(i + 1, close);
-      const end = /^\/\s*([a-zA-Z-]*)\s*$/.exec(inner);
-      if (end) {
-        const name = (end[1] ?? "").toLowerCase();
-        const open = stack.pop();
-        if (open === undefined || (name !== "" && name !== open)) {
-          return { error: `Unexpected end tag at byte offset ${offset(i)}` };
-        }
-        i = close + 1;
-        continue;
-      }
-      const start =
-        /^([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*$/.exec(
-          inner,
-        );
-      if (close === -1 || !start) {
-        return {
-          error: `Unsupported start tag "${(/^[^\s>]*/.exec(html.slice(i + 1))?.[0] ?? "").slice(0, 20)}" at byte offset ${offset(i)}`,
-        };
-      }
-      const name = (start[1] ?? "").toLowerCase();
-      if (!TAGS.has(name))
-        return { error: `Unsupported start tag "${name}" at byte offset ${offset(i)}` };
-      if (name === "span" && !/class\s*=\s*["']?tg-spoiler/.test(start[2] ?? "")) {
-        return { error: `Tag "span" must have class "tg-spoiler" at byte offset ${offset(i)}` };
-      }
-      stack.push(name);
-      i = close + 1;
-      continue;
-    }
-    if (c === "&") {
-      const entity = /^&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});/.exec(html.slice(i, i + 12));
-      if (!entity) return { error: `Character entity expected at byte offset ${offset(i)}` };
-      const name = entity[1] ?? "";
-      text +=
-        name === "lt"
-          ? "<"
-          : name === "gt"
-            ? ">"
-            : name === "amp"
-              ? "&"
-              : name === "quot"
-                ? '"'
-                : String.fromCodePoint(
-                    name.startsWith("#x")
-                      ? Number.parseInt(name.slice(2), 16)
-                      : Number(name.slice(1)),
-                  );
-      i += entity[0].length;
-      continue;
-    }
-    if (c === ">") return { error: `Unexpected end of name token at byte offset ${offset(i)}` };
-    text += c;
-    i++;
-  }
-  if (stack.length > 0)
-    return { error: `Can't find end tag corresponding to start tag "${stack[stack.length - 1]}"` };
-  return { text };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {

@@ -1,12 +1,15 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
-import { loadWebsiteSchema, runMigrations } from "../../src/db/migrations.ts";
+import { startEmbeddedPostgres } from "../../../src/db/embedded.ts";
+import { loadWebsiteSchema, runMigrations } from "../../../src/db/migrations.ts";
+import { parentOf } from "./proc.ts";
 
 /** A benchmark's own PostgreSQL: the website fixture and our migrations, on an embedded server. */
 export interface BenchDatabase {
+  /** The postmaster's process id, for the server's CPU time (from /proc: a local server's). */
+  postmaster: number | undefined;
   /** The migrated database. */
   url: string;
   host: string;
@@ -47,7 +50,9 @@ export async function startBenchDatabase(name = "bench"): Promise<BenchDatabase>
     const url = u.toString();
     await loadWebsiteSchema(url);
     await runMigrations(url);
+    const [{ pid }] = await admin<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
     return {
+      postmaster: await parentOf(pid),
       url,
       host: u.hostname,
       port: u.port || "5432",
@@ -67,38 +72,9 @@ export async function startBenchDatabase(name = "bench"): Promise<BenchDatabase>
   }
 }
 
-/** The fields of /proc/<pid>/stat after the command name (state first), or undefined. */
-async function procStat(pid: number | string): Promise<string[] | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  return stat ? stat.slice(stat.lastIndexOf(")") + 2).split(" ") : undefined;
-}
-
-/** Clock ticks per second in /proc/<pid>/stat. */
-const TICK = 100;
-
-/** The parent process of `pid` (for a backend: the postmaster). */
-export async function parentOf(pid: number): Promise<number | undefined> {
-  const f = await procStat(pid);
-  return f ? Number(f[1]) : undefined;
-}
-
-/** User + system CPU seconds of one process. */
-export async function processCpuSeconds(pid: number): Promise<number> {
-  const f = (await procStat(pid)) ?? [];
-  return (Number(f[11]) + Number(f[12])) / TICK;
-}
-
-/** CPU seconds used by the postmaster and its children, living and exited. */
-export async function serverCpuSeconds(postmaster: number): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const f = await procStat(entry);
-    if (!f) continue;
-    const pid = Number(entry);
-    if (pid !== postmaster && Number(f[1]) !== postmaster) continue;
-    total += Number(f[11]) + Number(f[12]);
-    if (pid === postmaster) total += Number(f[13]) + Number(f[14]);
-  }
-  return total / TICK;
+/** Leaves only these of the user triggers on tuning_files enabled. */
+export async function enableOnly(sql: postgres.Sql, triggers: readonly string[]): Promise<void> {
+  await sql.unsafe("ALTER TABLE public.tuning_files DISABLE TRIGGER USER");
+  for (const name of triggers)
+    await sql.unsafe(`ALTER TABLE public.tuning_files ENABLE TRIGGER ${name}`);
 }
