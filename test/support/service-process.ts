@@ -1,7 +1,7 @@
 /** `tsx src/main.ts start` as a child process, as an operator runs it, with its log lines. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, onTestFinished } from "vitest";
 import { BotApiDouble } from "../../double/bot-api-double.ts";
 import { freePort } from "../../src/db/embedded.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
@@ -92,12 +92,19 @@ export interface ServiceProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts the service with `env` (plus PATH and PORT) and resolves once /healthz answers 200. */
+/**
+ * Starts the service with `env` (plus PATH and PORT) and resolves once /healthz answers 200.
+ * Call it inside a test: the process is killed when the test ends, should it still run.
+ */
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "start"], {
     env: { PATH: process.env.PATH ?? "", PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
+  });
+  // A test that fails before it stops the service must not leave it running.
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
   let output = "";
   child.stdout?.on("data", (d: Buffer) => {
