@@ -80,6 +80,9 @@ main(process.argv.slice(2)).then(
       console.error(error.message);
     } else {
       console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      // A PostgreSQL error's HINT says what to do (e.g. the query that finds duplicates).
+      const hint = (error as { hint?: unknown } | null)?.hint;
+      if (typeof hint === "string") console.error(`hint: ${hint}`);
       if (debugging()) console.error(error);
     }
     process.exit(1);

@@ -22,6 +22,8 @@ export interface PollingLeaderOptions {
   startPolling: () => Poller | Promise<Poller>;
   /** Defaults to 2 seconds. */
   retryMs?: number;
+  /** Starts the wait between attempts (defaults to setTimeout); tests pass one to see the waits. */
+  setTimer?: (callback: () => void, ms: number) => NodeJS.Timeout;
 }
 
 /** The leader's loop as its terms see it. */
@@ -73,7 +75,7 @@ export function startPollingLeader(options: PollingLeaderOptions): PollingLeader
 
 function sleep(run: Run, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    const timer = (run.options.setTimer ?? setTimeout)(resolve, ms);
     run.wake = () => {
       clearTimeout(timer);
       resolve();

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import type postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadWebsiteSchema, runMigrations } from "../src/db/migrations.ts";
@@ -115,7 +116,19 @@ describe("a database the unique constraint cannot be built on", () => {
   it("refuses with a message that says what is wrong and how to find it, and changes nothing", async () => {
     const db = await startingPoint(`${guideColumns}
       UPDATE users SET "telegramChatId" = '987654321' WHERE id = 'u2';`);
-    await expect(runMigrations(db.url)).rejects.toThrow(/linked to more than one user/);
+    const before = await catalogue(db.sql);
+    // As the operator runs it: npm run migrate.
+    const migrate = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts", "migrate"], {
+      env: { PATH: process.env.PATH ?? "", DATABASE_URL: db.url },
+      encoding: "utf8",
+    });
+    expect(migrate.status).toBe(1);
+    expect(migrate.stderr).toContain("some Telegram chats are linked to more than one user");
+    // How to find them: the migration's HINT reaches the operator.
+    expect(migrate.stderr).toContain(
+      'SELECT "telegramChatId", array_agg(id) FROM users WHERE "telegramChatId" IS NOT NULL GROUP BY 1 HAVING count(*) > 1;',
+    );
+    expect(await catalogue(db.sql)).toEqual(before);
     const [{ exists }] = await db.sql<
       [{ exists: boolean }]
     >`SELECT to_regnamespace('telegram') IS NOT NULL AS exists`;

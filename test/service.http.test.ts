@@ -92,6 +92,29 @@ describe("webhook", () => {
     expect(handled.length).toBe(before);
   });
 
+  it("bodies over 1 MiB are refused, declared or streamed; an update of exactly 1 MiB is taken", async () => {
+    const headers = { "x-telegram-bot-api-secret-token": SECRET };
+    const MiB = 1024 * 1024;
+    const sized = (id: number, bytes: number) => {
+      const body = JSON.stringify({ ...update(id), padding: "" });
+      return JSON.stringify({ ...update(id), padding: "x".repeat(bytes - body.length) });
+    };
+    expect(Buffer.byteLength(sized(102, MiB + 1))).toBe(MiB + 1);
+    expect((await post(sized(102, MiB + 1), headers)).status).toBe(413);
+    // Without Content-Length (chunked): the limit holds while reading.
+    const streamed = await fetch(`${base}/telegram/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: new Blob([sized(103, MiB + 1)]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect((await post(sized(104, MiB), headers)).status).toBe(200);
+    expect(handled.map((u) => u.update_id)).toContain(104);
+    expect(handled.map((u) => u.update_id)).not.toContain(102);
+    expect(handled.map((u) => u.update_id)).not.toContain(103);
+  });
+
   it("a body that is not an update gets 400", async () => {
     const headers = { "x-telegram-bot-api-secret-token": SECRET };
     expect((await post("{not json", headers)).status).toBe(400);

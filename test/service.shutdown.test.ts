@@ -1,64 +1,53 @@
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BotApiDouble } from "../double/bot-api-double.ts";
-import { freePort } from "../src/db/embedded.ts";
-import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { describe, expect, it } from "vitest";
+import { ChatIdCipher } from "../src/chat-id.ts";
+import {
+  lineIndex,
+  serviceEnv,
+  serviceFixtures,
+  startServiceProcess,
+} from "./support/service-process.ts";
+import { until } from "./support/wait.ts";
+import { website } from "./support/website.ts";
 
-let db: TestDatabase;
-let telegram: BotApiDouble;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  telegram = await BotApiDouble.start({ token: "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
-});
-afterAll(async () => {
-  await telegram.close();
-  await db.drop();
-});
+const fixtures = serviceFixtures();
 
 describe("npm start as a process", () => {
-  it("serves /healthz, and on SIGTERM finishes and exits 0 within 10 s, saying so in the log", async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "start"], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        DATABASE_URL: db.url,
-        TELEGRAM_CUSTOMER_BOT_TOKEN: telegram.token,
-        TELEGRAM_API_ROOT: telegram.url,
-        TELEGRAM_CHAT_ID_KEY: randomBytes(32).toString("base64"),
-        LINK_VERIFICATION: "none",
-        PORT: String(port),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  it("on SIGTERM finishes the message in flight, records it, says so in order and exits 0", async () => {
+    const { db, telegram } = fixtures;
+    const env = serviceEnv(db, telegram);
+    const key = env.TELEGRAM_CHAT_ID_KEY ?? "";
+    const chat = 5001;
+    const shop = website(db.sql);
+    const userId = await shop.createUser({ chatId: ChatIdCipher.fromBase64(key).encrypt(chat) });
+    // The notifier writes a debug line just before it calls Telegram: the send is in flight.
+    const service = await startServiceProcess({ ...env, LOG_LEVEL: "debug" });
+    // Telegram answers this send slowly, so SIGTERM arrives while it is in flight.
+    telegram.failNext(1, { kind: "slow", ms: 1_500 }, { chatId: chat });
+    await shop.uploadFile(userId);
+    await until(() => lineIndex(service.lines(), "Sending Telegram notification") >= 0, {
+      what: "the notifier calling Telegram",
     });
-    let log = "";
-    child.stdout.on("data", (d: Buffer) => {
-      log += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      log += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) =>
-      child.on("exit", (code) => resolve(code)),
-    );
-    const start = Date.now();
-    let healthy = false;
-    while (!healthy && Date.now() - start < 30_000) {
-      healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (!healthy) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(healthy).toBe(true);
-    const stopAt = Date.now();
-    child.kill("SIGTERM");
-    const code = await exited;
-    const tookMs = Date.now() - stopAt;
-    console.log(`SIGTERM to exit: ${tookMs} ms`);
-    expect(code).toBe(0);
-    expect(tookMs).toBeLessThan(10_000);
-    expect(log).toContain('"msg":"stopped"');
-    expect(log).not.toContain(telegram.token);
+    service.child.kill("SIGTERM");
+
+    expect(await service.exited).toBe(0);
+    const lines = service.lines();
+    const stopping = lineIndex(lines, "stopping: finishing in-flight work");
+    const sent = lineIndex(lines, "Telegram notification sent");
+    const stopped = lines.findIndex((line) => line.msg === "stopped");
+    expect(stopping, service.output()).toBeGreaterThan(-1);
+    expect(sent, "the in-flight send finished after the stop began").toBeGreaterThan(stopping);
+    expect(stopped, "'stopped' is the last line").toBe(lines.length - 1);
+    // No part needed its timeout or failed to stop: no warning or error on the way out.
+    expect(lines.slice(stopping).filter((line) => line.level >= 40)).toEqual([]);
+    // The customer got the message once, and the outbox says so: nothing left pending or leased.
+    expect(telegram.sent(chat)).toHaveLength(1);
+    expect(
+      await db.sql`SELECT status, locked_by FROM telegram.outbox WHERE user_id = ${userId}`,
+    ).toEqual([{ status: "sent", locked_by: null }]);
+    expect(
+      await db.sql`SELECT id FROM telegram.outbox WHERE status = 'pending' OR locked_by IS NOT NULL`,
+    ).toEqual([]);
+    expect(service.output()).not.toContain(telegram.token);
+    expect(service.output()).not.toContain(key);
   });
 });

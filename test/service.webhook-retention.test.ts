@@ -1,78 +1,127 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BotApiDouble } from "../double/bot-api-double.ts";
+import { ChatIdCipher } from "../src/chat-id.ts";
 import { freePort } from "../src/db/embedded.ts";
 import { createLogger } from "../src/log.ts";
 import { pruneOnce } from "../src/retention.ts";
 import { type Service, startService } from "../src/service.ts";
-import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { createTestDatabase } from "./support/database.ts";
+import {
+  postToWebhook,
+  serviceEnv,
+  serviceFixtures,
+  WEBHOOK_SECRET,
+  webhookUpdate,
+} from "./support/service-process.ts";
+import { until } from "./support/wait.ts";
+import { website } from "./support/website.ts";
 
-let db: TestDatabase;
-let telegram: BotApiDouble;
+const fixtures = serviceFixtures();
 let service: Service;
 let base: string;
-const SECRET = "hook-secret_0123456789";
+let port: number;
+let cipher: ChatIdCipher;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  telegram = await BotApiDouble.start({ token: "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
-  const port = await freePort();
+  port = await freePort();
+  const env = serviceEnv(fixtures.db, fixtures.telegram, "webhook");
+  cipher = ChatIdCipher.fromBase64(env.TELEGRAM_CHAT_ID_KEY ?? "");
   service = await startService({
     signals: false,
     logger: createLogger("silent"),
-    env: {
-      DATABASE_URL: db.url,
-      TELEGRAM_CUSTOMER_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_ROOT: telegram.url,
-      TELEGRAM_CHAT_ID_KEY: randomBytes(32).toString("base64"),
-      TELEGRAM_MODE: "webhook",
-      TELEGRAM_WEBHOOK_URL: "https://bot.compucar.pro/tg/hook",
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      LINK_VERIFICATION: "none",
-      PORT: String(port),
-    },
+    env: { ...env, PORT: String(port) },
   });
   base = `http://127.0.0.1:${port}`;
 });
 afterAll(async () => {
-  await service.stop();
-  await telegram.close();
-  await db.drop();
+  await service?.stop();
 });
-
-const update = (id: number, chat: number, text: string) =>
-  JSON.stringify({
-    update_id: id,
-    message: {
-      message_id: id,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: chat, type: "private", first_name: "K" },
-      from: { id: chat, is_bot: false, first_name: "K" },
-      text,
-      entities: [{ type: "bot_command", offset: 0, length: text.length }],
-    },
-  });
 
 describe("the service in webhook mode", () => {
   it("takes updates on the webhook path with the secret: answered once even when Telegram replays them; a wrong secret is refused", async () => {
-    const post = (body: string, secret?: string) =>
-      fetch(`${base}/tg/hook`, {
-        method: "POST",
-        body,
-        headers: {
-          "content-type": "application/json",
-          ...(secret ? { "x-telegram-bot-api-secret-token": secret } : {}),
-        },
-      });
+    const post = (body: string, secret?: string) => postToWebhook(port, body, secret);
+    const update = webhookUpdate;
+    const { db, telegram } = fixtures;
     expect((await post(update(1, 4001, "/help"), "wrong")).status).toBe(401);
-    expect((await post(update(2, 4001, "/help"), SECRET)).status).toBe(200);
-    expect((await post(update(2, 4001, "/help"), SECRET)).status).toBe(200);
-    await telegram.waitForMessages(1, { chatId: 4001 });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(telegram.sent(4001)).toHaveLength(1);
-    expect(telegram.sent(4001)[0]?.text).toContain("What I can do");
+    expect((await post(update(2, 4001, "/help"), WEBHOOK_SECRET)).status).toBe(200);
+    expect((await post(update(2, 4001, "/help"), WEBHOOK_SECRET)).status).toBe(200);
+    // One chat's updates are handled in order: once update 3 is answered, a replayed
+    // update 2 would have been answered before it.
+    expect((await post(update(3, 4001, "/nonsense"), WEBHOOK_SECRET)).status).toBe(200);
+    await telegram.waitFor(() =>
+      telegram.sent(4001).some((m) => m.text.includes("did not understand")),
+    );
+    expect(telegram.sent(4001).map((m) => m.text.split("\n")[0])).toEqual([
+      expect.stringContaining("What I can do"),
+      expect.stringContaining("did not understand"),
+    ]);
+    expect(
+      (await db.sql`SELECT update_id FROM telegram.webhook_updates ORDER BY 1`).map((r) =>
+        Number(r.update_id),
+      ),
+    ).toEqual([2, 3]);
     const health = await fetch(`${base}/healthz`);
     expect(await health.json()).toMatchObject({ status: "ok", database: "ok", bot: "ok" });
+  });
+});
+
+describe("/metrics of the running service", () => {
+  it("counts the updates, commands and messages the service handled", async () => {
+    const { db, telegram } = fixtures;
+    const scrape = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return (series: string) =>
+        Number(
+          text
+            .split("\n")
+            .find((line) => line.startsWith(`${series} `))
+            ?.slice(series.length + 1) ?? 0,
+        );
+    };
+    const was = await scrape();
+    const shop = website(db.sql);
+    const linked = await shop.createUser({ chatId: cipher.encrypt(4301) });
+    const gone = await shop.createUser({ chatId: cipher.encrypt(4302) });
+    const unlinked = await shop.createUser();
+    telegram.failChat(4302, { kind: "chatNotFound" });
+    for (const user of [linked, gone, unlinked]) await shop.uploadFile(user);
+    // A command, a text the bot does not know, and a replay of the command.
+    await postToWebhook(port, webhookUpdate(20, 4303, "/help"), WEBHOOK_SECRET);
+    await postToWebhook(port, webhookUpdate(20, 4303, "/help"), WEBHOOK_SECRET);
+    await postToWebhook(port, webhookUpdate(21, 4303, "/nonsense"), WEBHOOK_SECRET);
+    await telegram.waitForMessages(2, { chatId: 4303 });
+    const settled = [
+      'telegram_messages_sent_total{kind="file_uploaded"}',
+      'telegram_messages_failed_total{kind="file_uploaded",reason="chat not found"}',
+      'telegram_messages_skipped_total{kind="file_uploaded",reason="not linked"}',
+    ];
+    // The three events counted, whichever way (a wrong count fails below).
+    const counted = await until(
+      async () => {
+        const now = await scrape();
+        return settled.reduce((n, series) => n + now(series) - was(series), 0) >= 3 && now;
+      },
+      { what: "three events counted" },
+    );
+    const delta = (series: string) => counted(series) - was(series);
+    expect({
+      updates: delta('telegram_bot_updates_total{type="message"}'),
+      help: delta('telegram_bot_commands_total{command="help"}'),
+      other: delta('telegram_bot_commands_total{command="other"}'),
+      sent: delta('telegram_messages_sent_total{kind="file_uploaded"}'),
+      latencies: delta('telegram_delivery_latency_seconds_count{kind="file_uploaded"}'),
+      failed: delta('telegram_messages_failed_total{kind="file_uploaded",reason="chat not found"}'),
+      skipped: delta('telegram_messages_skipped_total{kind="file_uploaded",reason="not linked"}'),
+      linked: delta("telegram_linked_customers"),
+    }).toEqual({
+      updates: 2,
+      help: 1,
+      other: 1,
+      sent: 1,
+      latencies: 1,
+      failed: 1,
+      skipped: 1,
+      linked: 2,
+    });
   });
 });
 

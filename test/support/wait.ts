@@ -7,13 +7,13 @@
 export async function until<T>(
   check: () => T | Promise<T>,
   { timeoutMs = 30_000, everyMs = 20, what = "the condition" } = {},
-): Promise<T> {
+): Promise<Truthy<T>> {
   const start = Date.now();
   for (;;) {
     let failure: unknown;
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as Truthy<T>;
     } catch (error) {
       failure = error;
     }
@@ -22,3 +22,6 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** What `until` returns: the value of `check` that ended the wait, never a falsy one. */
+export type Truthy<T> = Exclude<T, false | 0 | "" | null | undefined>;
