@@ -6,7 +6,9 @@
  */
 export default {
   testRunner: "vitest",
-  vitest: { configFile: "vitest.mutation.config.ts", related: false },
+  // related: a mutant runs only the test files that import its module; static mutants (run
+  // once at import, so with no per-test coverage) would otherwise run every test file.
+  vitest: { configFile: "vitest.mutation.config.ts", related: true },
   // Each mutant runs only the tests that reached it in the dry run.
   coverageAnalysis: "perTest",
   mutate: [
