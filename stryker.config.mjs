@@ -28,6 +28,9 @@ export default {
   // `postgres` user the embedded server runs as (when tests run as root) reaches
   // node_modules through them.
   tempDirName: ".stryker-tmp",
+  // Not copied into the sandboxes: outputs of other runs (a coverage run writes while a
+  // sandbox is being copied).
+  ignorePatterns: ["coverage", "reports"],
   cleanTempDir: true,
   reporters: ["clear-text", "progress", "html", "json"],
   htmlReporter: { fileName: "reports/mutation/mutation.html" },

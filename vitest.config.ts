@@ -14,6 +14,8 @@ export default defineConfig({
       include: ["src/**/*.ts"],
       reporter: ["text", "json-summary"],
       reportsDirectory: "coverage",
+      // A measurement, not a gate: still written when a test fails (the run says which).
+      reportOnFailure: true,
     },
   },
 });
