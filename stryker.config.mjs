@@ -16,11 +16,13 @@ export default {
     "src/format.ts",
     "src/chat-id.ts",
     "src/linking/link.ts",
+    "src/data/customers.ts",
     "src/config.ts",
-    // Extracted from src/notifier/notifier.ts by issue 14; a glob matching nothing is
-    // left out, so these count as soon as the files exist.
+    "src/config/*.ts",
+    // The notifier's failure policy, pacing and claim lead (pure rooms of their own).
     "src/notifier/failure-policy.ts",
     "src/notifier/pacing.ts",
+    "src/notifier/claim-lead.ts",
   ],
   // The machine is shared: two sandboxes at once, each running its tests on one thread.
   concurrency: 2,

@@ -13,9 +13,10 @@ export default defineConfig({
       "test/unit.*.test.ts",
       "test/chat-id.test.ts",
       "test/config.test.ts",
-      // The notifier's failure policy and pacing, once extracted (issue 14), and their tests.
-      "test/*failure-policy*.test.ts",
-      "test/*pacing*.test.ts",
+      // The notifier's failure policy, pacing and claim lead, unit-tested without I/O.
+      "test/notifier.failure-policy.test.ts",
+      "test/notifier.pacing-unit.test.ts",
+      "test/notifier.claim-lead.test.ts",
     ],
     // The linking tests need the real PostgreSQL, as everywhere else.
     globalSetup: ["test/support/global-setup.ts"],

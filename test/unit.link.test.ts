@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatIdCipher } from "../src/chat-id.ts";
+import { lookUpChat } from "../src/data/customers.ts";
 import {
   linkChat,
-  lookUpChat,
   redeemLinkToken,
   requestCode,
   unlinkChat,
