@@ -17,9 +17,9 @@
  * warm-up of 2,000 updates:
  * - updates/s: `--updates` injected at once; from the first injection to the double
  *   accepting the last reply (every update gets exactly one reply, checked);
- * - handler time per update: `bot.handleUpdate` wrapped (createBot takes no middleware of
- *   ours; the runner's sink calls handleUpdate for each update, as src/service.ts
- *   countUpdates relies on), so the whole middleware stack including waits for a pool
+ * - handler time per update: `bot.handleUpdate` wrapped (the runner's sink calls
+ *   handleUpdate for each update; the bench passes no metrics, so the bot's metrics
+ *   middleware is not installed), so the whole middleware stack including waits for a pool
  *   connection and the reply's round trip to the double, not the time an update waits in
  *   the runner's queue. The target applies at a steady `--rate`, injected in waves every
  *   10 ms for `--paced-seconds`. Under the flood it is shown too, without target: with 100
@@ -381,7 +381,7 @@ async function seed(sql: postgres.Sql, cipher: ChatIdCipher): Promise<void> {
 }
 
 /**
- * EXPLAIN (ANALYZE, BUFFERS) of what one update of each command runs (src/bot/bot.ts); the
+ * EXPLAIN (ANALYZE, BUFFERS) of what one update of each command runs (the queries in src/data/); the
  * usage counters are written every 5 s, not per update (src/bot/usage.ts).
  */
 async function explain(
