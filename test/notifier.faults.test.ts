@@ -61,11 +61,11 @@ describe("Telegram failing", () => {
     const sends = telegram.requests.filter((r) => r.method === "sendMessage");
     const throttled = sends.filter((r) => r.status === 429);
     expect(throttled).toHaveLength(3);
-    // The pause starts when the notifier reads the 429, after it arrived here, and ends
-    // when Date.now() reaches that instant's whole millisecond + 2,000: so no request may
-    // arrive within 1,999 ms of a 429's arrival (1 ms for Date.now()'s truncation).
+    // The pause starts when the notifier reads the 429, after it arrived here, and lasts
+    // 2,000 ms on the same monotonic clock (performance.now(), one process) the double
+    // stamps arrivals with: so no request may arrive within 2,000 ms of a 429's arrival.
     for (const t of throttled) {
-      const early = sends.filter((r) => r.at > t.at && r.at < t.at + 1_999);
+      const early = sends.filter((r) => r.at > t.at && r.at < t.at + 2_000);
       expect(early).toEqual([]);
     }
   }, 90_000);

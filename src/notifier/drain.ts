@@ -106,7 +106,7 @@ async function claimAndSend(d: DrainOptions, flight: Flight): Promise<boolean> {
   const { state, bell } = d;
   for (;;) {
     bell.answered();
-    const wait = state.pausedUntil - Date.now();
+    const wait = state.pausedUntil - performance.now();
     if (wait > 0) {
       bell.ringIn(wait);
       return false;
@@ -151,7 +151,7 @@ async function send(d: DrainOptions, flight: Flight, claim: LeasedClaim): Promis
   const delivery = d.deliverBatch(
     claim.rows,
     () => {
-      if (full && running(d.state) && d.state.pausedUntil <= Date.now())
+      if (full && running(d.state) && d.state.pausedUntil <= performance.now())
         flight.next ??= claimBatch(d);
       reachedTail();
     },

@@ -77,7 +77,8 @@ async function sendRow(
   const quiet = inQuietHours(row.quiet_start, row.quiet_end, row.timezone ?? "UTC");
   await o.limiter();
   // Checked here first, so that a send with no pause awaits nothing more.
-  if (state.pausedUntil > Date.now() && !(await waitOutPause(o, row, leaseEndsAt))) return false;
+  if (state.pausedUntil > performance.now() && !(await waitOutPause(o, row, leaseEndsAt)))
+    return false;
   // Checked first: a backlog sends thousands a second, and the arguments cost even
   // when the line is not written.
   const debug = logger.isLevelEnabled("debug");
@@ -119,13 +120,13 @@ async function waitOutPause(
   row: ClaimedRow,
   leaseEndsAt: number,
 ): Promise<boolean> {
-  for (let pause = o.state.pausedUntil - Date.now(); pause > 0; ) {
+  for (let pause = o.state.pausedUntil - performance.now(); pause > 0; ) {
     if (performance.now() + pause > leaseEndsAt - o.leaseMarginMs) {
       await release(o.sql, [row.id]);
       return false;
     }
     await sleep(pause);
-    pause = o.state.pausedUntil - Date.now();
+    pause = o.state.pausedUntil - performance.now();
   }
   return true;
 }
@@ -140,7 +141,7 @@ async function settleFailure(
   const verdict = classify(error, row, Date.now(), { maxAgeMs: o.maxAgeMs });
   switch (verdict.action) {
     case "pause":
-      state.pausedUntil = Math.max(state.pausedUntil, Date.now() + verdict.retryAfterMs);
+      state.pausedUntil = Math.max(state.pausedUntil, performance.now() + verdict.retryAfterMs);
       await retryLater(sql, row.id, verdict.lastError, verdict.retryAfterMs);
       emit({ type: "retry", kind: row.kind, reason: "429" });
       logger.warn(

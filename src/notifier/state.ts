@@ -14,7 +14,10 @@ export interface RunState {
   stopped: boolean;
   /** Why nothing more is sent (Telegram refused the token), once that happened. */
   fatal: string | undefined;
-  /** Telegram asked every send to wait until then (a Date.now() time). */
+  /**
+   * Telegram asked every send to wait until then: a performance.now() time, so a step of
+   * the wall clock (an NTP correction) cannot shorten or stretch the pause.
+   */
   pausedUntil: number;
   /** When the last claim came back. */
   lastDrainAt: Date | null;
