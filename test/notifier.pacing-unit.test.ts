@@ -1,5 +1,11 @@
-import { describe, expect, it } from "vitest";
-import { type Clock, inQuietHours, rateLimiter, semaphore } from "../src/notifier/pacing.ts";
+import { describe, expect, it, vi } from "vitest";
+import {
+  type Clock,
+  inQuietHours,
+  rateLimiter,
+  semaphore,
+  systemClock,
+} from "../src/notifier/pacing.ts";
 
 // The send cap, the customers-at-once cap and quiet hours, on a clock the test drives.
 
@@ -139,5 +145,30 @@ describe("quiet hours", () => {
   it("fall back to UTC hours for a time zone Intl does not know", () => {
     expect(inQuietHours(21, 23, "Mars/Olympus_Mons", at("2026-01-15T21:30:00Z"))).toBe(true);
     expect(inQuietHours(21, 23, "Mars/Olympus_Mons", at("2026-01-15T23:30:00Z"))).toBe(false);
+  });
+});
+
+describe("the system clock", () => {
+  it("reads Date.now", () => {
+    const before = Date.now();
+    const read = systemClock.now();
+    expect(read).toBeGreaterThanOrEqual(before);
+    expect(read).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("sleeps until its timer fires, not before", async () => {
+    vi.useFakeTimers();
+    try {
+      let woke = false;
+      void systemClock.sleep(1_000).then(() => {
+        woke = true;
+      });
+      await vi.advanceTimersByTimeAsync(999);
+      expect(woke).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(woke).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
