@@ -4,12 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { ChatIdCipher } from "../src/chat-id.ts";
 import { scrub } from "../src/config/redact.ts";
 import {
   CONFIG_VARIABLES,
   type Config,
   ConfigError,
   describeConfig,
+  loadChatIdCipher,
   loadConfig,
   loadDatabaseConfig,
 } from "../src/config.ts";
@@ -374,5 +376,16 @@ describe("scrub: a secret that slips into a problem line", () => {
       "secret [redacted]",
     );
     expect(scrub("secret abcdefg", { TELEGRAM_WEBHOOK_SECRET: "abcdefg" })).toBe("secret abcdefg");
+  });
+});
+
+describe("loadChatIdCipher: what `npm run encrypt-chat-ids` reads", () => {
+  it("a cipher for TELEGRAM_CHAT_ID_KEY, undefined when unset, a ConfigError when malformed", () => {
+    const cipher = loadChatIdCipher({ TELEGRAM_CHAT_ID_KEY: KEY }, { cwd: emptyDir });
+    expect(cipher?.decrypt(ChatIdCipher.fromBase64(KEY).encrypt(4242))).toBe("4242");
+    expect(loadChatIdCipher({}, { cwd: emptyDir })).toBeUndefined();
+    expect(
+      problemsOf(() => loadChatIdCipher({ TELEGRAM_CHAT_ID_KEY: "short" }, { cwd: emptyDir })),
+    ).toEqual([expect.stringMatching(/^TELEGRAM_CHAT_ID_KEY: /)]);
   });
 });
