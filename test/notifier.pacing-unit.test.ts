@@ -140,6 +140,9 @@ describe("quiet hours", () => {
     expect(inQuietHours(null, 7, "UTC", noon)).toBe(false);
     expect(inQuietHours(22, null, "UTC", noon)).toBe(false);
     expect(inQuietHours(12, 12, "UTC", noon)).toBe(false);
+    // At hours that a missing end or start read as 0 would put inside a window.
+    expect(inQuietHours(null, 7, "UTC", at("2026-01-15T03:00:00Z"))).toBe(false);
+    expect(inQuietHours(22, null, "UTC", at("2026-01-15T23:00:00Z"))).toBe(false);
   });
 
   it("fall back to UTC hours for a time zone Intl does not know", () => {
