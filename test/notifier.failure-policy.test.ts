@@ -127,6 +127,10 @@ describe("the failure policy", () => {
     expect(classify(telegram(500, "Internal Server Error"), row(9, 24 * HOUR - 1), NOW)).toEqual(
       expect.objectContaining({ action: "retry" }),
     );
+    // Exactly 24 h old is not yet older than 24 h: one more try.
+    expect(classify(network, row(12, 24 * HOUR), NOW)).toEqual(
+      expect.objectContaining({ action: "retry", lastError: "network error" }),
+    );
     expect(classify(network, row(5, 2 * HOUR), NOW, { maxAgeMs: HOUR })).toEqual({
       action: "fail",
       lastError: "gave up after 5 attempts: network error",

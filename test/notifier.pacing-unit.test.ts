@@ -1,5 +1,11 @@
-import { describe, expect, it } from "vitest";
-import { type Clock, inQuietHours, rateLimiter, semaphore } from "../src/notifier/pacing.ts";
+import { describe, expect, it, vi } from "vitest";
+import {
+  type Clock,
+  inQuietHours,
+  rateLimiter,
+  semaphore,
+  systemClock,
+} from "../src/notifier/pacing.ts";
 
 // The send cap, the customers-at-once cap and quiet hours, on a clock the test drives.
 
@@ -134,10 +140,38 @@ describe("quiet hours", () => {
     expect(inQuietHours(null, 7, "UTC", noon)).toBe(false);
     expect(inQuietHours(22, null, "UTC", noon)).toBe(false);
     expect(inQuietHours(12, 12, "UTC", noon)).toBe(false);
+    // At hours that a missing end or start read as 0 would put inside a window.
+    expect(inQuietHours(null, 7, "UTC", at("2026-01-15T03:00:00Z"))).toBe(false);
+    expect(inQuietHours(22, null, "UTC", at("2026-01-15T23:00:00Z"))).toBe(false);
   });
 
   it("fall back to UTC hours for a time zone Intl does not know", () => {
     expect(inQuietHours(21, 23, "Mars/Olympus_Mons", at("2026-01-15T21:30:00Z"))).toBe(true);
     expect(inQuietHours(21, 23, "Mars/Olympus_Mons", at("2026-01-15T23:30:00Z"))).toBe(false);
+  });
+});
+
+describe("the system clock", () => {
+  it("reads Date.now", () => {
+    const before = Date.now();
+    const read = systemClock.now();
+    expect(read).toBeGreaterThanOrEqual(before);
+    expect(read).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("sleeps until its timer fires, not before", async () => {
+    vi.useFakeTimers();
+    try {
+      let woke = false;
+      void systemClock.sleep(1_000).then(() => {
+        woke = true;
+      });
+      await vi.advanceTimersByTimeAsync(999);
+      expect(woke).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(woke).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

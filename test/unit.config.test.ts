@@ -4,11 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { ChatIdCipher } from "../src/chat-id.ts";
+import { scrub } from "../src/config/redact.ts";
 import {
   CONFIG_VARIABLES,
   type Config,
   ConfigError,
   describeConfig,
+  loadChatIdCipher,
   loadConfig,
   loadDatabaseConfig,
 } from "../src/config.ts";
@@ -346,5 +349,43 @@ describe("loadDatabaseConfig: what `npm run migrate` reads", () => {
       "LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent. Fix: set it to info.",
     ]);
     expect(error?.message).not.toContain(DB_PASSWORD);
+  });
+});
+
+describe("scrub: a secret that slips into a problem line", () => {
+  it("replaces each secret value, as trimmed, with [redacted] and leaves the rest", () => {
+    const env = {
+      TELEGRAM_CUSTOMER_BOT_TOKEN: `  ${TOKEN}  `,
+      TELEGRAM_CHAT_ID_KEY: KEY,
+      WEBSITE_URL: "https://compucar.example",
+    };
+    expect(scrub(`token ${TOKEN}, key ${KEY}, site https://compucar.example`, env)).toBe(
+      "token [redacted], key [redacted], site https://compucar.example",
+    );
+  });
+
+  it("a URL's password too, as written and percent-decoded", () => {
+    const env = { DATABASE_URL: "postgres://bot:Pa55%40word-x@db.example:5432/shop" };
+    expect(scrub("refused Pa55%40word-x, then Pa55@word-x", env)).toBe(
+      "refused [redacted], then [redacted]",
+    );
+  });
+
+  it("from 8 characters on: a shorter secret would blank ordinary words", () => {
+    expect(scrub("secret abcdefgh", { TELEGRAM_WEBHOOK_SECRET: "abcdefgh" })).toBe(
+      "secret [redacted]",
+    );
+    expect(scrub("secret abcdefg", { TELEGRAM_WEBHOOK_SECRET: "abcdefg" })).toBe("secret abcdefg");
+  });
+});
+
+describe("loadChatIdCipher: what `npm run encrypt-chat-ids` reads", () => {
+  it("a cipher for TELEGRAM_CHAT_ID_KEY, undefined when unset, a ConfigError when malformed", () => {
+    const cipher = loadChatIdCipher({ TELEGRAM_CHAT_ID_KEY: KEY }, { cwd: emptyDir });
+    expect(cipher?.decrypt(ChatIdCipher.fromBase64(KEY).encrypt(4242))).toBe("4242");
+    expect(loadChatIdCipher({}, { cwd: emptyDir })).toBeUndefined();
+    expect(
+      problemsOf(() => loadChatIdCipher({ TELEGRAM_CHAT_ID_KEY: "short" }, { cwd: emptyDir })),
+    ).toEqual([expect.stringMatching(/^TELEGRAM_CHAT_ID_KEY: /)]);
   });
 });
