@@ -9,7 +9,7 @@
 import type { z } from "zod";
 import { ChatIdCipher } from "./chat-id.ts";
 import { type Env, mergeEnv } from "./config/env-file.ts";
-import { safeToShow, scrub } from "./config/redact.ts";
+import { safeToShow, scrub, secretValues } from "./config/redact.ts";
 import {
   PARSERS,
   type ParsedValue,
@@ -82,6 +82,11 @@ export interface Config {
   };
   /** Whether this is the offline demo (`loadConfig(…, { demo: true })`). */
   readonly demo: boolean;
+  /**
+   * The secret values as set (token, `TELEGRAM_CHAT_ID_KEY`, the SMTP and database URLs and
+   * their passwords, the webhook secret): what the logger removes from every line.
+   */
+  readonly secrets: readonly string[];
 }
 
 /** Every configuration problem found, one per line, each naming the variable and the fix. */
@@ -151,6 +156,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       hours: vars.raw("SUPPORT_HOURS"),
     },
     demo,
+    secrets: vars.secrets(),
   });
   return deepFreeze(config);
 }
@@ -202,6 +208,11 @@ class Variables {
 
   constructor(env: Env, cwd = process.cwd()) {
     this.#env = mergeEnv(env, cwd, this.#problems);
+  }
+
+  /** The secret values set, as the logger must remove them (config/redact.ts). */
+  secrets(): string[] {
+    return secretValues(this.#env);
   }
 
   /** The value as text, trimmed; `undefined` when unset or empty. */

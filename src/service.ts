@@ -75,7 +75,7 @@ export async function runService(options: ServiceOptions = {}): Promise<number> 
  */
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   const config = loadConfig(options.env, { demo: options.demo });
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, { secrets: config.secrets });
   logger.debug({ config: describeConfig(config) }, "configuration");
 
   const database: Database = await openDatabase(config.databaseUrl, logger);
