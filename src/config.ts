@@ -65,6 +65,8 @@ export interface Config {
   readonly smtp: { readonly url: string; readonly from: string } | undefined;
   /** `PORT` for `/healthz`, `/metrics` and the webhook. Defaults to 8080. */
   readonly port: number;
+  /** `HOST`, the address the HTTP server listens on. Defaults to `127.0.0.1` (this machine only). */
+  readonly host: string;
   /** `NOTIFY_MAX_PER_SECOND`, messages per second across all chats; 0 = no cap. Defaults to 25. */
   readonly notifyMaxPerSecond: number;
   /** `NOTIFY_CONCURRENCY`, sends in flight at once. Defaults to 8. */
@@ -128,6 +130,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const websiteUrl = vars.setting("WEBSITE_URL");
   const { linkVerification, smtp } = readMail(vars);
   const port = vars.setting("PORT");
+  const host = vars.setting("HOST");
   const notifyMaxPerSecond = vars.setting("NOTIFY_MAX_PER_SECOND");
   const notifyConcurrency = vars.setting("NOTIFY_CONCURRENCY");
   const outboxRetentionDays = vars.setting("OUTBOX_RETENTION_DAYS");
@@ -145,6 +148,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     linkVerification,
     smtp,
     port,
+    host,
     notifyMaxPerSecond,
     notifyConcurrency,
     outboxRetentionDays,

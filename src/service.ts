@@ -129,7 +129,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
       : undefined;
 
   const http = await httpPart(wiring, webhook, {
-    database: databaseHealth(sql),
+    database: databaseHealth(sql, { logger }),
     listener: notifier && listenerHealth(notifier),
     bot: bot && botHealth(config.telegram, () => leader?.state()),
   });
@@ -193,6 +193,7 @@ async function httpPart(
 ): Promise<Server> {
   const http = await startHttpServer({
     port: config.port,
+    host: config.host,
     logger,
     metrics,
     webhook,
@@ -203,7 +204,7 @@ async function httpPart(
     return new Promise<void>((resolve) => http.close(() => resolve()));
   });
   logger.info(
-    `HTTP on port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
+    `HTTP on ${config.host} port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
   );
   return http;
 }

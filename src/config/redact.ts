@@ -34,6 +34,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
         ? "unset"
         : { url: withoutCredentials(config.smtp.url), from: config.smtp.from },
     port: config.port,
+    host: config.host,
     notifyMaxPerSecond: config.notifyMaxPerSecond,
     notifyConcurrency: config.notifyConcurrency,
     outboxRetentionDays: config.outboxRetentionDays,
