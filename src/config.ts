@@ -91,6 +91,13 @@ export interface Config {
   readonly secrets: readonly string[];
 }
 
+/**
+ * What the service logs at every start with `LINK_VERIFICATION=none`: nothing proves that
+ * whoever sends `/link email` owns that email.
+ */
+export const LINK_VERIFICATION_NONE_WARNING =
+  "LINK_VERIFICATION=none: anyone who knows a customer's email can link their own Telegram chat to that account and receive that customer's notifications (file names, order and payment updates). Set LINK_VERIFICATION=email with SMTP_URL and MAIL_FROM so that only the owner of the address can link.";
+
 /** Every configuration problem found, one per line, each naming the variable and the fix. */
 export class ConfigError extends Error {
   override name = "ConfigError";

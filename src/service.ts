@@ -8,7 +8,12 @@ import { hostname } from "node:os";
 import postgres from "postgres";
 import { type CustomerBot, createBot, runBot } from "./bot/bot.ts";
 import { webhookReceiver } from "./bot/webhook.ts";
-import { type Config, describeConfig, loadConfig } from "./config.ts";
+import {
+  type Config,
+  describeConfig,
+  LINK_VERIFICATION_NONE_WARNING,
+  loadConfig,
+} from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { ensureMigrated } from "./db/migration-check.ts";
 import {
@@ -179,6 +184,7 @@ function botPart({ config, logger, sql, metrics, shutdown }: Wiring): CustomerBo
     enabled: config.telegram.enabled,
     metrics,
   });
+  if (config.linkVerification === "none") logger.warn(LINK_VERIFICATION_NONE_WARNING);
   // Runs after polling, HTTP and the notifier have stopped (steps run latest first),
   // before the connections close: the last usage counts are written.
   shutdown.add("bot usage counters", () => bot.stopUsage());

@@ -123,15 +123,28 @@ describe("the service's start", () => {
     services.push(service);
     return { service, lines };
   }
-  it("HOST unset: /healthz, /metrics and the webhook listen on 127.0.0.1 only", async () => {
-    const { service } = await start({});
+  const WARNING =
+    /LINK_VERIFICATION=none: anyone who knows a customer's email can .*receive that customer's notifications/;
+
+  it("HOST unset: /healthz, /metrics and the webhook listen on 127.0.0.1 only; LINK_VERIFICATION=none is a warning", async () => {
+    const { service, lines } = await start({});
     expect((service.http.address() as AddressInfo).address).toBe("127.0.0.1");
+    const warnings = lines.filter((l) => l.level === 40 && WARNING.test(l.msg));
+    expect(warnings).toHaveLength(1);
     await service.stop();
   });
 
-  it("HOST=0.0.0.0 (a container) listens on every interface", async () => {
-    const { service } = await start({ HOST: "0.0.0.0" });
+  it("HOST=0.0.0.0 (a container) listens on every interface; LINK_VERIFICATION=email starts without the warning", async () => {
+    const { service, lines } = await start({
+      HOST: "0.0.0.0",
+      LINK_VERIFICATION: "email",
+      SMTP_URL: "smtp://127.0.0.1:2525",
+      MAIL_FROM: "CompuCar <noreply@compucar.pro>",
+    });
     expect((service.http.address() as AddressInfo).address).toBe("0.0.0.0");
+    // The start line comes after every start-up warning.
+    expect(lines.some((l) => l.msg.startsWith("CompuCar customer bot started"))).toBe(true);
+    expect(lines.filter((l) => WARNING.test(l.msg))).toEqual([]);
     await service.stop();
   });
 });
