@@ -7,9 +7,20 @@ import { cipher } from "./support/notifier-harness.ts";
 
 let bot: BotUnderTest;
 beforeAll(async () => {
-  bot = await startBotUnderTest();
+  bot = await startBotUnderTest({ groupsRemembered: 2 });
 });
 afterAll(() => bot.close());
+
+describe("caches a stranger can fill", () => {
+  it("groups told 'private chats only' are remembered up to a bound: the longest-known is forgotten and told again", async () => {
+    const groups = [-1_001_000_000_001, -1_001_000_000_002, -1_001_000_000_003];
+    for (const group of groups) {
+      expect(await bot.say(group, "/help", "en", "group")).toContain("private");
+    }
+    // The first group was pushed out by the third: it is told again (unbounded, it never is).
+    expect(await bot.say(groups[0] as number, "/help", "en", "group")).toContain("private");
+  });
+});
 
 describe("lookUpChat with one chat on two accounts", () => {
   it.each([
