@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lookUpChat } from "../src/data/customers.ts";
+import { formatDateTime, timeZoneCacheSizes } from "../src/format.ts";
 import { type BotUnderTest, startBotUnderTest } from "./support/chat.ts";
 import { cipher } from "./support/notifier-harness.ts";
 
@@ -19,6 +20,33 @@ describe("caches a stranger can fill", () => {
     }
     // The first group was pushed out by the third: it is told again (unbounded, it never is).
     expect(await bot.say(groups[0] as number, "/help", "en", "group")).toContain("private");
+  });
+
+  it("the time-zone caches hold one format per real zone, whatever the case of users.timezone, and a bounded number of texts", () => {
+    const at = new Date("2024-01-15T13:30:25Z");
+    const before = timeZoneCacheSizes();
+    const variants = new Set<string>();
+    for (const zone of ["Europe/Paris", "America/New_York"]) {
+      for (let mask = 0; mask < 2 ** 10; mask++) {
+        const variant = [...zone]
+          .map((c, i) => (mask & (1 << (i % 10)) ? c.toUpperCase() : c.toLowerCase()))
+          .join("");
+        variants.add(variant);
+      }
+    }
+    expect(variants.size).toBeGreaterThan(1_000);
+    for (const variant of variants) {
+      const expected = variant.toLowerCase().startsWith("europe")
+        ? "2024-01-15 14:30:25"
+        : "2024-01-15 08:30:25";
+      expect(formatDateTime(at, variant)).toBe(expected);
+    }
+    const after = timeZoneCacheSizes();
+    expect(after.formats - before.formats).toBeLessThanOrEqual(2);
+    // Texts that name no zone at all (UTC is used) are remembered up to the bound only.
+    for (let i = 0; i < 1_500; i++) formatDateTime(at, `Nowhere/${i}`);
+    expect(timeZoneCacheSizes().texts).toBeLessThanOrEqual(1_000);
+    expect(timeZoneCacheSizes().formats - before.formats).toBeLessThanOrEqual(3);
   });
 });
 
