@@ -9,7 +9,7 @@
 import type { z } from "zod";
 import { ChatIdCipher } from "./chat-id.ts";
 import { type Env, mergeEnv } from "./config/env-file.ts";
-import { safeToShow, scrub } from "./config/redact.ts";
+import { safeToShow, scrub, secretValues } from "./config/redact.ts";
 import {
   PARSERS,
   type ParsedValue,
@@ -65,6 +65,8 @@ export interface Config {
   readonly smtp: { readonly url: string; readonly from: string } | undefined;
   /** `PORT` for `/healthz`, `/metrics` and the webhook. Defaults to 8080. */
   readonly port: number;
+  /** `HOST`, the address the HTTP server listens on. Defaults to `127.0.0.1` (this machine only). */
+  readonly host: string;
   /** `NOTIFY_MAX_PER_SECOND`, messages per second across all chats; 0 = no cap. Defaults to 25. */
   readonly notifyMaxPerSecond: number;
   /** `NOTIFY_CONCURRENCY`, sends in flight at once. Defaults to 8. */
@@ -82,7 +84,19 @@ export interface Config {
   };
   /** Whether this is the offline demo (`loadConfig(…, { demo: true })`). */
   readonly demo: boolean;
+  /**
+   * The secret values as set (token, `TELEGRAM_CHAT_ID_KEY`, the SMTP and database URLs and
+   * their passwords, the webhook secret): what the logger removes from every line.
+   */
+  readonly secrets: readonly string[];
 }
+
+/**
+ * What the service logs at every start with `LINK_VERIFICATION=none`: nothing proves that
+ * whoever sends `/link email` owns that email.
+ */
+export const LINK_VERIFICATION_NONE_WARNING =
+  "LINK_VERIFICATION=none: anyone who knows a customer's email can link their own Telegram chat to that account and receive that customer's notifications (file names, order and payment updates). Set LINK_VERIFICATION=email with SMTP_URL and MAIL_FROM so that only the owner of the address can link.";
 
 /** Every configuration problem found, one per line, each naming the variable and the fix. */
 export class ConfigError extends Error {
@@ -123,6 +137,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const websiteUrl = vars.setting("WEBSITE_URL");
   const { linkVerification, smtp } = readMail(vars);
   const port = vars.setting("PORT");
+  const host = vars.setting("HOST");
   const notifyMaxPerSecond = vars.setting("NOTIFY_MAX_PER_SECOND");
   const notifyConcurrency = vars.setting("NOTIFY_CONCURRENCY");
   const outboxRetentionDays = vars.setting("OUTBOX_RETENTION_DAYS");
@@ -140,6 +155,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     linkVerification,
     smtp,
     port,
+    host,
     notifyMaxPerSecond,
     notifyConcurrency,
     outboxRetentionDays,
@@ -151,6 +167,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       hours: vars.raw("SUPPORT_HOURS"),
     },
     demo,
+    secrets: vars.secrets(),
   });
   return deepFreeze(config);
 }
@@ -202,6 +219,11 @@ class Variables {
 
   constructor(env: Env, cwd = process.cwd()) {
     this.#env = mergeEnv(env, cwd, this.#problems);
+  }
+
+  /** The secret values set, as the logger must remove them (config/redact.ts). */
+  secrets(): string[] {
+    return secretValues(this.#env);
   }
 
   /** The value as text, trimmed; `undefined` when unset or empty. */

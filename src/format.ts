@@ -56,17 +56,13 @@ export function formatDateTime(at: Date, timeZone: string): string {
  * hour: every real zone's offset changes only on a quarter hour of UTC.
  */
 function zoneOffsetMs(timeZone: string, ms: number): number {
+  const zone = zoneFormat(timeZone);
   const quarter = Math.floor(ms / 900_000);
-  const key = `${timeZone} ${quarter}`;
+  const key = `${zone.name} ${quarter}`;
   let offset = offsets.get(key);
   if (offset === undefined) {
     const start = quarter * 900_000;
-    let parts: Intl.DateTimeFormatPart[];
-    try {
-      parts = dateTimeFormat(timeZone).formatToParts(start);
-    } catch {
-      parts = dateTimeFormat("UTC").formatToParts(start);
-    }
+    const parts = zone.format.formatToParts(start);
     const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
     const wall = Date.UTC(
       get("year"),
@@ -77,28 +73,59 @@ function zoneOffsetMs(timeZone: string, ms: number): number {
       get("second"),
     );
     offset = Number.isFinite(wall) ? wall - start : 0;
-    if (offsets.size > 10_000) offsets.clear();
+    if (offsets.size >= MAX_OFFSETS) offsets.clear();
     offsets.set(key, offset);
   }
   return offset;
 }
-const offsets = new Map<string, number>();
 
+/** Offsets kept at most; past it, the cache starts again empty. */
+const MAX_OFFSETS = 10_000;
+/** Texts of `users.timezone` remembered at most (there are about 600 real zones). */
+const MAX_ZONE_TEXTS = 1_000;
+/** Offsets by canonical zone name and quarter hour. */
+const offsets = new Map<string, number>();
+/** One format per canonical zone name (Intl knows a few hundred). */
 const formats = new Map<string, Intl.DateTimeFormat>();
-function dateTimeFormat(timeZone: string): Intl.DateTimeFormat {
-  let f = formats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-    });
-    formats.set(timeZone, f);
+/**
+ * The canonical zone name of each `users.timezone` text seen: the texts are the
+ * website's, unchecked (`europe/paris`, `EUROPE/PARIS`...), the names Intl's. An
+ * unknown zone is UTC.
+ */
+const zoneNames = new Map<string, string>();
+
+/** How many entries the time-zone caches hold (diagnostics, and the test that they stay bounded). */
+export function timeZoneCacheSizes(): { texts: number; formats: number; offsets: number } {
+  return { texts: zoneNames.size, formats: formats.size, offsets: offsets.size };
+}
+
+function zoneFormat(timeZone: string): { name: string; format: Intl.DateTimeFormat } {
+  let name = zoneNames.get(timeZone);
+  let format = name === undefined ? undefined : formats.get(name);
+  if (name === undefined || format === undefined) {
+    try {
+      format = newFormat(timeZone);
+    } catch {
+      format = newFormat("UTC");
+    }
+    name = format.resolvedOptions().timeZone;
+    format = formats.get(name) ?? format;
+    formats.set(name, format);
+    if (zoneNames.size >= MAX_ZONE_TEXTS) zoneNames.clear();
+    zoneNames.set(timeZone, name);
   }
-  return f;
+  return { name, format };
+}
+
+function newFormat(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  });
 }

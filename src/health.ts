@@ -4,6 +4,7 @@
  * any part reports an error.
  */
 import type postgres from "postgres";
+import type { Logger } from "./log.ts";
 
 /** One part of the service as /healthz reports it. */
 export type PartHealth = "ok" | "standby" | "disabled" | { error: string };
@@ -31,8 +32,19 @@ export function composeHealth(parts: Record<string, PartCheck | undefined>): () 
   };
 }
 
-/** The database answers `SELECT 1` within `timeoutMs` (defaults to 2 seconds). */
-export function databaseHealth(sql: postgres.Sql, timeoutMs = 2_000): PartCheck {
+/** The error /healthz shows when the database does not answer; the details go to the log. */
+export const DATABASE_UNREACHABLE = "database unreachable";
+
+/**
+ * The database answers `SELECT 1` within `timeoutMs` (defaults to 2 seconds). A failure
+ * is reported as {@link DATABASE_UNREACHABLE} (/healthz may be seen by anyone who can
+ * reach the port); why it failed (host, port, role, PostgreSQL's message) is logged.
+ */
+export function databaseHealth(
+  sql: postgres.Sql,
+  options: { timeoutMs?: number; logger?: Pick<Logger, "warn"> } = {},
+): PartCheck {
+  const timeoutMs = options.timeoutMs ?? 2_000;
   return async () => {
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -48,7 +60,8 @@ export function databaseHealth(sql: postgres.Sql, timeoutMs = 2_000): PartCheck 
       ]);
       return "ok";
     } catch (error) {
-      return { error: error instanceof Error ? error.message : String(error) };
+      options.logger?.warn({ err: error }, `health: ${DATABASE_UNREACHABLE}`);
+      return { error: DATABASE_UNREACHABLE };
     } finally {
       clearTimeout(timer);
     }

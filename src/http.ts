@@ -19,8 +19,38 @@ export interface WebhookOptions {
   handle(update: Update): void;
 }
 
+/**
+ * How long a client may take and how many may be connected: a slowly sent request
+ * (headers or body) is answered 408 and closed instead of holding a socket for minutes.
+ */
+export interface HttpLimits {
+  /** Time to receive a request's headers, in ms. Defaults to 10 s. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body, in ms. Defaults to 20 s. */
+  requestTimeoutMs: number;
+  /**
+   * An idle keep-alive connection is closed after this long, in ms. Defaults to 65 s,
+   * above the 60 s idle timeout of nginx and cloud load balancers (so that they, not we,
+   * close an idle upstream connection and never reuse one we are closing).
+   */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this many are closed at once. Defaults to 256. */
+  maxConnections: number;
+  /** How often the time limits are checked, in ms. Defaults to 1 s. */
+  checkEveryMs: number;
+}
+
+const DEFAULT_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 256,
+  checkEveryMs: 1_000,
+};
+
 export interface HttpOptions {
   port: number;
+  /** The address to listen on (`HOST`). Defaults to 127.0.0.1: this machine only. */
   host?: string;
   logger: Logger;
   metrics: Metrics;
@@ -29,13 +59,21 @@ export interface HttpOptions {
   webhook?: WebhookOptions;
   /** Largest webhook body accepted. Defaults to 1 MiB (Telegram updates are a few KB). */
   maxBodyBytes?: number;
+  /** Time limits and the connection cap; each unset one takes its default. */
+  limits?: Partial<HttpLimits>;
 }
 
 /** The HTTP side of the service: /healthz, /metrics and, in webhook mode, the webhook path. */
 export async function startHttpServer(options: HttpOptions): Promise<Server> {
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const secretDigest = options.webhook ? digest(options.webhook.secret) : undefined;
-  const server = createServer((req, res) => {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const serverOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: limits.checkEveryMs,
+  };
+  const server = createServer(serverOptions, (req, res) => {
     route(req, res).catch((error) => {
       options.logger.error({ err: error, path: req.url }, "HTTP request failed");
       if (!res.headersSent) send(res, 500, { error: "internal error" });
@@ -96,12 +134,13 @@ export async function startHttpServer(options: HttpOptions): Promise<Server> {
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host ?? "0.0.0.0", () => {
+    server.listen(options.port, options.host ?? "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
     });
   });
-  server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
   return server;
 }
 

@@ -8,7 +8,12 @@ import { hostname } from "node:os";
 import postgres from "postgres";
 import { type CustomerBot, createBot, runBot } from "./bot/bot.ts";
 import { webhookReceiver } from "./bot/webhook.ts";
-import { type Config, describeConfig, loadConfig } from "./config.ts";
+import {
+  type Config,
+  describeConfig,
+  LINK_VERIFICATION_NONE_WARNING,
+  loadConfig,
+} from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { ensureMigrated } from "./db/migration-check.ts";
 import {
@@ -75,7 +80,7 @@ export async function runService(options: ServiceOptions = {}): Promise<number> 
  */
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   const config = loadConfig(options.env, { demo: options.demo });
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, { secrets: config.secrets });
   logger.debug({ config: describeConfig(config) }, "configuration");
 
   const database: Database = await openDatabase(config.databaseUrl, logger);
@@ -129,7 +134,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
       : undefined;
 
   const http = await httpPart(wiring, webhook, {
-    database: databaseHealth(sql),
+    database: databaseHealth(sql, { logger }),
     listener: notifier && listenerHealth(notifier),
     bot: bot && botHealth(config.telegram, () => leader?.state()),
   });
@@ -179,6 +184,7 @@ function botPart({ config, logger, sql, metrics, shutdown }: Wiring): CustomerBo
     enabled: config.telegram.enabled,
     metrics,
   });
+  if (config.linkVerification === "none") logger.warn(LINK_VERIFICATION_NONE_WARNING);
   // Runs after polling, HTTP and the notifier have stopped (steps run latest first),
   // before the connections close: the last usage counts are written.
   shutdown.add("bot usage counters", () => bot.stopUsage());
@@ -193,6 +199,7 @@ async function httpPart(
 ): Promise<Server> {
   const http = await startHttpServer({
     port: config.port,
+    host: config.host,
     logger,
     metrics,
     webhook,
@@ -203,7 +210,7 @@ async function httpPart(
     return new Promise<void>((resolve) => http.close(() => resolve()));
   });
   logger.info(
-    `HTTP on port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
+    `HTTP on ${config.host} port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
   );
   return http;
 }

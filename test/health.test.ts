@@ -2,6 +2,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../src/db/embedded.ts";
 import { botHealth, composeHealth, databaseHealth, listenerHealth } from "../src/health.ts";
+import { createLogger } from "../src/log.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { until } from "./support/wait.ts";
 
@@ -16,13 +17,17 @@ describe("database health", () => {
     expect(await databaseHealth(db.sql)()).toBe("ok");
   });
 
-  it("names the error when the database cannot be reached", async () => {
+  it("reports the database unreachable, and logs why", async () => {
     const port = await freePort();
     const gone = postgres(`postgres://bot@127.0.0.1:${port}/shop`, { max: 1, onnotice: () => {} });
+    const lines: string[] = [];
+    const logger = createLogger("info", {
+      pretty: false,
+      destination: { write: (line: string) => void lines.push(line) },
+    });
     try {
-      expect(await databaseHealth(gone)()).toEqual({
-        error: expect.stringContaining("ECONNREFUSED"),
-      });
+      expect(await databaseHealth(gone, { logger })()).toEqual({ error: "database unreachable" });
+      expect(lines.join("")).toContain("ECONNREFUSED");
     } finally {
       await gone.end({ timeout: 1 });
     }
@@ -40,7 +45,15 @@ describe("database health", () => {
         ).length === 1,
     );
     try {
-      expect(await databaseHealth(stuck, 200)()).toEqual({ error: "no answer in 0.2 s" });
+      const lines: string[] = [];
+      const logger = createLogger("info", {
+        pretty: false,
+        destination: { write: (line: string) => void lines.push(line) },
+      });
+      expect(await databaseHealth(stuck, { timeoutMs: 200, logger })()).toEqual({
+        error: "database unreachable",
+      });
+      expect(lines.join("")).toContain("no answer in 0.2 s");
     } finally {
       await lock`SELECT pg_advisory_unlock(4242)`;
       lock.release();

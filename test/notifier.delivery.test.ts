@@ -216,8 +216,8 @@ describe("the website's writes reach the customer's chat, as the guide shows", (
     await telegram.waitForMessages(1, { chatId: chat });
   });
 
-  it("logs each send by name while quiet, and one summary line per batch for a backlog", async () => {
-    const lines: Array<{ level: number; msg: string; sent?: number }> = [];
+  it("logs each send by user id while quiet, and one summary line per batch for a backlog", async () => {
+    const lines: Array<{ level: number; msg: string; sent?: number; userId?: string }> = [];
     const logger = createLogger("info", {
       pretty: false,
       destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
@@ -228,7 +228,7 @@ describe("the website's writes reach the customer's chat, as the guide shows", (
     await site.uploadFile(quiet.userId);
     await telegram.waitForMessages(1, { chatId: quiet.chat });
     await until(() =>
-      lines.some((l) => l.msg === "✅ Telegram notification sent to Quiet Customer"),
+      lines.some((l) => l.msg === "✅ Telegram notification sent" && l.userId === quiet.userId),
     );
     await first.notifier.stop();
 

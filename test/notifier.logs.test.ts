@@ -50,7 +50,7 @@ describe("the notifier's logs", () => {
     }
     const text = lines.join("");
     // What the lines are about: each case was logged.
-    expect(text).toContain("✅ Telegram notification sent to Karim Benali");
+    expect(text).toContain("✅ Telegram notification sent");
     expect(text).toContain("the customer blocked the bot");
     expect(text).toContain("Telegram refused the message");
     expect(text).toContain("Telegram asks to slow down");

@@ -225,6 +225,7 @@ describe("describeConfig: what is safe to log", () => {
       linkVerification: "none",
       smtp: "unset",
       port: 8080,
+      host: "127.0.0.1",
       notifyMaxPerSecond: 25,
       notifyConcurrency: 8,
       outboxRetentionDays: 30,

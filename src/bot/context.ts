@@ -29,6 +29,11 @@ export interface BotOptions {
   usageFlushMs?: number;
   /** Where updates and commands are counted for /metrics. Defaults to nowhere. */
   metrics?: Pick<Metrics, "updates" | "commands">;
+  /**
+   * Groups remembered as told "private chats only"; beyond this many the longest-known
+   * is forgotten (and told again should it write again). Defaults to 10,000.
+   */
+  groupsRemembered?: number;
 }
 
 /** What the handlers know about the chat of an update (set by `chatContext`). */
@@ -54,7 +59,9 @@ export function t(ctx: BotContext): Messages {
  * nothing passes.
  */
 export function chatContext(options: BotOptions, usage: UsageCounter): MiddlewareFn<BotContext> {
+  // Bounded: anyone can create groups and add the bot, so an unbounded set is a leak.
   const groupsTold = new Set<number>();
+  const remembered = options.groupsRemembered ?? 10_000;
   return async (ctx, next) => {
     if (options.enabled === false) return;
     const chat = ctx.chat;
@@ -62,6 +69,8 @@ export function chatContext(options: BotOptions, usage: UsageCounter): Middlewar
     if (chat.type !== "private") {
       if (ctx.message && !groupsTold.has(chat.id)) {
         groupsTold.add(chat.id);
+        if (groupsTold.size > remembered)
+          groupsTold.delete(groupsTold.values().next().value as number);
         await ctx.reply(MESSAGES[pickLocale(ctx.from?.language_code)].privateOnly);
       }
       return;

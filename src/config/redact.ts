@@ -34,6 +34,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
         ? "unset"
         : { url: withoutCredentials(config.smtp.url), from: config.smtp.from },
     port: config.port,
+    host: config.host,
     notifyMaxPerSecond: config.notifyMaxPerSecond,
     notifyConcurrency: config.notifyConcurrency,
     outboxRetentionDays: config.outboxRetentionDays,
@@ -61,8 +62,12 @@ export const safeToShow: object = Object.create(Object.prototype, {
   },
 });
 
-/** Replaces any secret value (or URL password) of `env` that slipped into a message. */
-export function scrub(message: string, env: Env): string {
+/**
+ * The secret values of `env` (each secret variable's value, and a URL's password as
+ * written and decoded): what the logger removes from every line and `scrub` from
+ * problem lines.
+ */
+export function secretValues(env: Env): string[] {
   const secrets: string[] = [];
   for (const variable of CONFIG_VARIABLES) {
     const value = env[variable.name]?.trim();
@@ -75,8 +80,14 @@ export function scrub(message: string, env: Env): string {
       // not a URL: the whole value is the secret
     }
   }
+  return secrets;
+}
+
+/** Replaces any secret value (or URL password) of `env` that slipped into a message. */
+export function scrub(message: string, env: Env): string {
   let out = message;
-  for (const secret of secrets) if (secret.length >= 8) out = out.split(secret).join("[redacted]");
+  for (const secret of secretValues(env))
+    if (secret.length >= 8) out = out.split(secret).join("[redacted]");
   return out;
 }
 

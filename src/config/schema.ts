@@ -3,6 +3,7 @@
  * name. Every parser fails with a message `problem|fix` and never quotes the input, so
  * a malformed secret does not end up in an error.
  */
+import { isIP } from "node:net";
 import { z } from "zod";
 import { ChatIdCipher, chatIdKeyProblem } from "../chat-id.ts";
 import { defaultOf, LOG_LEVELS } from "./variables.ts";
@@ -131,6 +132,15 @@ export const PARSERS = {
       fail(
         "must be an email address or Name <address>",
         "set it like CompuCar <noreply@compucar.pro>",
+      ),
+    ),
+  HOST: z
+    .string()
+    .refine(
+      (value) => isIP(value) !== 0 || /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$/.test(value),
+      fail(
+        "must be an IP address or a host name",
+        "set it to 127.0.0.1 (behind nginx on the same box) or 0.0.0.0 (in a container)",
       ),
     ),
   PORT: integer("PORT", 1, 65_535, "an integer from 1 to 65535"),

@@ -119,6 +119,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     secret: false,
   },
   {
+    name: "HOST",
+    default: "127.0.0.1",
+    description:
+      "Address the HTTP server (`/healthz`, `/metrics`, the webhook) listens on. The default keeps it off the network: nginx on the same box proxies the webhook and Prometheus scrapes locally. Set `0.0.0.0` in a container (or `::` for IPv6 too).",
+    secret: false,
+  },
+  {
     name: "NOTIFY_MAX_PER_SECOND",
     default: "25",
     description:

@@ -23,7 +23,10 @@ export interface ChatLookup {
 
 /**
  * The account linked to a chat (encrypted or legacy plaintext id), its language override
- * and the chat's fingerprint, in one query; the chat id is encrypted once.
+ * and the chat's fingerprint, in one query; the chat id is encrypted once. Should two
+ * accounts hold the chat (a legacy plaintext id left on one, the encrypted id on
+ * another), the answer is always the same one: the encrypted id's, then the most recent
+ * link.
  */
 export async function lookUpChat(
   sql: postgres.Sql,
@@ -52,7 +55,9 @@ export async function lookUpChat(
         SELECT u.id, u."firstName" AS "firstName", u."lastName" AS "lastName", u.email,
                u.language, u.timezone, p.language AS "preferredLanguage"
           FROM users u LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
-         WHERE u."telegramChatId" = ANY(${forms}) LIMIT 1
+         WHERE u."telegramChatId" = ANY(${forms})
+         ORDER BY u."telegramChatId" = ${stored} DESC, u."telegramLinkedAt" DESC NULLS LAST, u.id
+         LIMIT 1
       ) AS a ON true`;
   const { fp, id, preferredLanguage, ...rest } = row;
   return {

@@ -99,9 +99,10 @@ async function sendRow(
     record({ id: row.id, messageId, at: new Date() });
     emit({ type: "sent", kind: row.kind, latencyMs: Date.now() - row.created_at.getTime() });
     if (logEach || debug) {
+      // By user id, never by name: the logs need no customer's personal data.
       logger[logEach ? "info" : "debug"](
-        { outboxId: row.id, kind: row.kind },
-        `✅ Telegram notification sent to ${row.first_name ?? ""} ${row.last_name ?? ""}`.trimEnd(),
+        { outboxId: row.id, userId: row.user_id, kind: row.kind },
+        "✅ Telegram notification sent",
       );
     }
     return true;
@@ -159,7 +160,7 @@ async function settleFailure(
       if (verdict.chatBlocked) await blockChat(sql, row.user_id, "notifier");
       emit({ type: "failed", kind: row.kind, reason: "blocked" });
       logger.info(
-        { outboxId: row.id },
+        { outboxId: row.id, userId: row.user_id },
         "notifier: the customer blocked the bot; no more messages to them",
       );
       // Their later rows go back, to be skipped as blocked by the next claim.
