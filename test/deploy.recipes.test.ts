@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { toolRuns } from "./support/optional-tool.ts";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
@@ -25,22 +26,6 @@ function startCommand(): { nodeArgs: string[]; script: string; args: string[] } 
   expect(words[0]).toBe("node");
   const at = words.findIndex((word, i) => i > 0 && !word.startsWith("-"));
   return { nodeArgs: words.slice(1, at), script: words[at] ?? "", args: words.slice(at + 1) };
-}
-
-/** A check that needs a tool CI may lack: run it, or say why not and fail where it must run. */
-function toolMissing(tool: string, optionalVariable: string): string | undefined {
-  const reason = `${tool} is not installed: the check it makes did not run`;
-  if (process.env.CI === "true" && process.env[optionalVariable] !== "1")
-    throw new Error(`${reason}. Install it (.ci/run does), or set ${optionalVariable}=1.`);
-  console.warn(`${reason}; only the weaker static check ran.`);
-  return reason;
-}
-
-async function onPath(tool: string): Promise<boolean> {
-  return run("sh", ["-c", `command -v ${tool}`]).then(
-    () => true,
-    () => false,
-  );
 }
 
 describe("container image (deploy/Dockerfile)", () => {
@@ -275,10 +260,14 @@ describe("systemd unit (deploy/systemd/compucar-customer-bot.service)", () => {
     ])
       expect(value("Service", key as string), key).toBe(expected);
     expect(words("Service", "SystemCallFilter")).toContain("@system-service");
-    if (!(await onPath("systemd-analyze"))) {
-      toolMissing("systemd-analyze", "SYSTEMD_ANALYZE_OPTIONAL");
+    const install = "apt-get install systemd";
+    if (
+      !(await toolRuns("systemd-analyze", {
+        optionalVariable: "SYSTEMD_ANALYZE_OPTIONAL",
+        install,
+      }))
+    )
       return;
-    }
     const verify = await run("systemd-analyze", ["verify", unitFile]);
     expect(verify.stderr).toBe("");
     const { stdout } = await run("systemd-analyze", ["security", "--offline=true", unitFile]);
