@@ -40,8 +40,11 @@ describe("container image (deploy/Dockerfile)", () => {
     .map((line) => line.trim())
     .filter((line) => line !== "" && !line.startsWith("#"))
     .map((line) => {
-      const [instruction = "", ...rest] = line.split(/\s+/);
-      return { instruction: instruction.toUpperCase(), args: rest.join(" ") };
+      const instruction = line.split(/\s/, 1)[0] ?? "";
+      return {
+        instruction: instruction.toUpperCase(),
+        args: line.slice(instruction.length).trim(),
+      };
     });
   const finalStage = steps.slice(steps.map((step) => step.instruction).lastIndexOf("FROM"));
   const indexOf = (test: (step: Step) => boolean) => steps.findIndex(test);
