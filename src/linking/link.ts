@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomInt, timingSafeEqual } from "node:crypto";
 import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
+import { clearBlockOnLink } from "../data/chat-prefs.ts";
 import { findCustomerByEmail, type LinkedAccount } from "../data/customers.ts";
 
 /** Result of a link attempt. */
@@ -45,6 +46,7 @@ export async function linkChat(
       UPDATE users SET "telegramChatId" = ${stored}, "telegramUsername" = ${options.username ?? null},
              "telegramLinkedAt" = CASE WHEN ${alreadyThisChat} THEN "telegramLinkedAt" ELSE now() END
        WHERE id = ${options.userId}`;
+    await clearBlockOnLink(tx, options.userId);
     const previousChat =
       account.chat !== null && !alreadyThisChat ? chatIds.decrypt(account.chat) : undefined;
     const { chat: _chat, ...rest } = account;
