@@ -135,6 +135,7 @@ async function checkCode(ctx: BotContext, options: BotOptions, code: string): Pr
     await completeLink(ctx, options, result.userId, true, "linked after email verification");
   else if (result.status === "wrong") await ctx.reply(m.wrongCode(result.triesLeft));
   else if (result.status === "burned") await ctx.reply(m.burned, HTML);
+  else if (result.status === "too-many-tries") await ctx.reply(m.tooManyTries, HTML);
   else await ctx.reply(m.noCode, HTML);
 }
 

@@ -24,6 +24,8 @@ export const MESSAGES = {
       `✅ Your Telegram account is now linked to CompuCar!\n\n👋 Welcome, ${name}. You will get a message here whenever one of your files or orders changes.`,
     movedAway:
       "ℹ️ Your CompuCar account was linked to another Telegram chat. This chat will no longer get notifications.",
+    tooManyTries:
+      "❌ Too many wrong codes for this email. Please wait an hour, or open the Telegram link from your account page on the website.",
     emailNotFound:
       "❌ No CompuCar account uses this email. Check it, or create an account on the website first.",
     chatLinkedElsewhere:
@@ -94,6 +96,8 @@ export const MESSAGES = {
       `✅ Votre compte Telegram est maintenant lié à CompuCar !\n\n👋 Bienvenue, ${name}. Vous recevrez un message ici dès qu'un de vos fichiers ou commandes change.`,
     movedAway:
       "ℹ️ Votre compte CompuCar a été lié à une autre conversation Telegram. Cette conversation ne recevra plus de notifications.",
+    tooManyTries:
+      "❌ Trop de codes erronés pour cet email. Attendez une heure, ou ouvrez le lien Telegram depuis votre compte sur le site.",
     emailNotFound:
       "❌ Aucun compte CompuCar n'utilise cet email. Vérifiez-le, ou créez d'abord un compte sur le site.",
     chatLinkedElsewhere:
@@ -161,6 +165,8 @@ export const MESSAGES = {
       `✅ تم ربط حسابك في تيليغرام بـ CompuCar!\n\n👋 مرحبًا ${name}. ستصلك رسالة هنا كلما تغيّر أحد ملفاتك أو طلباتك.`,
     movedAway:
       "ℹ️ تم ربط حسابك في CompuCar بمحادثة تيليغرام أخرى. لن تصل الإشعارات إلى هذه المحادثة بعد الآن.",
+    tooManyTries:
+      "❌ رموز خاطئة كثيرة لهذا البريد. انتظر ساعة، أو افتح رابط تيليغرام من صفحة حسابك في الموقع.",
     emailNotFound: "❌ لا يوجد حساب CompuCar بهذا البريد. تحقّق منه أو أنشئ حسابًا في الموقع أولًا.",
     chatLinkedElsewhere: "❌ حساب تيليغرام هذا مربوط بحساب CompuCar آخر. أرسل /unlink أولًا.",
     accountLinkedElsewhere: "❌ حساب CompuCar هذا مربوط بحساب تيليغرام آخر.",

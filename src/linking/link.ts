@@ -3,6 +3,7 @@ import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
 import { clearBlockOnLink } from "../data/chat-prefs.ts";
 import { findCustomerByEmail, type LinkedAccount } from "../data/customers.ts";
+import { LINK_CHAT_LOCK, LINK_EMAIL_LOCK } from "../db/locks.ts";
 
 /** Result of a link attempt. */
 export type LinkResult =
@@ -84,8 +85,16 @@ export async function redeemLinkToken(
   return row?.user_id;
 }
 
-/** Limits, per chat and per email, on /link requests (kept in PostgreSQL). */
-export const LINK_LIMITS = { perChatPerHour: 5, perEmailPerHour: 3 } as const;
+/**
+ * Limits on linking by email code, kept in PostgreSQL: /link requests per chat and per
+ * email, and /verify tries per email (that is, per account, whichever chats they come
+ * from) in any hour.
+ */
+export const LINK_LIMITS = {
+  perChatPerHour: 5,
+  perEmailPerHour: 3,
+  triesPerEmailPerHour: 10,
+} as const;
 const CODE_TTL_MINUTES = 10;
 const MAX_TRIES = 5;
 
@@ -95,7 +104,9 @@ export type CodeRequest = { status: "sent" } | { status: "rate-limited" };
 /**
  * Email verification: records a 6-digit code (CSPRNG, stored as an HMAC, 10 minutes,
  * single use) and mails it when the email belongs to an account. The request is recorded
- * either way, so answers and rate limits are the same for unknown emails.
+ * either way, so answers and rate limits are the same for unknown emails. The limits'
+ * check and the insert hold the chat's and the email's advisory locks, so concurrent
+ * requests cannot all pass the check.
  */
 export async function requestCode(
   sql: postgres.Sql,
@@ -107,21 +118,27 @@ export async function requestCode(
   },
 ): Promise<CodeRequest> {
   const email = options.email.trim().toLowerCase();
-  const [{ per_chat, per_email }] = await sql<[{ per_chat: number; per_email: number }]>`
-    SELECT count(*) FILTER (WHERE chat_fingerprint = ${options.chatFingerprint})::int AS per_chat,
-           count(*) FILTER (WHERE lower(email) = ${email})::int AS per_email
-      FROM telegram.link_codes WHERE created_at > now() - interval '1 hour'
-       AND (chat_fingerprint = ${options.chatFingerprint} OR lower(email) = ${email})`;
-  if (per_chat >= LINK_LIMITS.perChatPerHour || per_email >= LINK_LIMITS.perEmailPerHour)
-    return { status: "rate-limited" };
-  const user = await findCustomerByEmail(sql, email);
   const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
-  // Earlier codes of this chat stop working: only the newest one counts.
-  await sql`UPDATE telegram.link_codes SET used_at = now() WHERE chat_fingerprint = ${options.chatFingerprint} AND used_at IS NULL`;
-  await sql`
-    INSERT INTO telegram.link_codes (chat_fingerprint, user_id, email, code_hash, expires_at)
-    VALUES (${options.chatFingerprint}, ${user?.id ?? null}, ${email}, ${codeHash(options.pepper, options.chatFingerprint, code)},
-            now() + make_interval(mins => ${CODE_TTL_MINUTES}))`;
+  const user = await sql.begin(async (tx) => {
+    await lockChat(tx, options.chatFingerprint);
+    await lockEmail(tx, email);
+    const [{ per_chat, per_email }] = await tx<[{ per_chat: number; per_email: number }]>`
+      SELECT count(*) FILTER (WHERE chat_fingerprint = ${options.chatFingerprint})::int AS per_chat,
+             count(*) FILTER (WHERE lower(email) = ${email})::int AS per_email
+        FROM telegram.link_codes WHERE created_at > now() - interval '1 hour'
+         AND (chat_fingerprint = ${options.chatFingerprint} OR lower(email) = ${email})`;
+    if (per_chat >= LINK_LIMITS.perChatPerHour || per_email >= LINK_LIMITS.perEmailPerHour)
+      return "rate-limited" as const;
+    const found = await findCustomerByEmail(tx, email);
+    // Earlier codes of this chat stop working: only the newest one counts.
+    await tx`UPDATE telegram.link_codes SET used_at = now() WHERE chat_fingerprint = ${options.chatFingerprint} AND used_at IS NULL`;
+    await tx`
+      INSERT INTO telegram.link_codes (chat_fingerprint, user_id, email, code_hash, expires_at)
+      VALUES (${options.chatFingerprint}, ${found?.id ?? null}, ${email}, ${codeHash(options.pepper, options.chatFingerprint, code)},
+              now() + make_interval(mins => ${CODE_TTL_MINUTES}))`;
+    return found ?? null;
+  });
+  if (user === "rate-limited") return { status: "rate-limited" };
   if (user) await options.send(user.email, code, user.firstName);
   return { status: "sent" };
 }
@@ -131,21 +148,40 @@ export type CodeCheck =
   | { status: "ok"; userId: string }
   | { status: "wrong"; triesLeft: number }
   | { status: "burned" }
+  | { status: "too-many-tries" }
   | { status: "none" };
 
-/** Checks a code; the 6th try fails even when right; a right code is spent. */
+/**
+ * Checks a code; the 6th try fails even when right; a right code is spent. Beyond
+ * LINK_LIMITS.triesPerEmailPerHour tries at one email's codes in an hour, from any chats,
+ * the code is spent unchecked (`too-many-tries`), registered email or not.
+ */
 export async function verifyCode(
   sql: postgres.Sql,
   options: { chatFingerprint: string; code: string; pepper: string },
 ): Promise<CodeCheck> {
   return sql.begin(async (tx) => {
     const [row] = await tx<
-      Array<{ id: string; user_id: string | null; code_hash: Buffer; attempts: number }>
+      Array<{
+        id: string;
+        user_id: string | null;
+        email: string;
+        code_hash: Buffer;
+        attempts: number;
+      }>
     >`
-      SELECT id, user_id, code_hash, attempts FROM telegram.link_codes
+      SELECT id, user_id, lower(email) AS email, code_hash, attempts FROM telegram.link_codes
        WHERE chat_fingerprint = ${options.chatFingerprint} AND used_at IS NULL AND expires_at > now()
        ORDER BY id DESC LIMIT 1 FOR UPDATE`;
     if (!row) return { status: "none" } as const;
+    await lockEmail(tx, row.email);
+    const [{ tries }] = await tx<[{ tries: number }]>`
+      SELECT coalesce(sum(attempts), 0)::int AS tries FROM telegram.link_codes
+       WHERE lower(email) = ${row.email} AND created_at > now() - interval '1 hour'`;
+    if (tries >= LINK_LIMITS.triesPerEmailPerHour) {
+      await tx`UPDATE telegram.link_codes SET used_at = now() WHERE id = ${row.id}`;
+      return { status: "too-many-tries" } as const;
+    }
     const attempts = row.attempts + 1;
     if (attempts > MAX_TRIES) {
       await tx`UPDATE telegram.link_codes SET used_at = now(), attempts = ${attempts} WHERE id = ${row.id}`;
@@ -168,4 +204,17 @@ export async function verifyCode(
 
 function codeHash(pepper: string, chatFingerprint: string, code: string): Buffer {
   return createHmac("sha256", pepper).update(`${chatFingerprint}:${code}`).digest();
+}
+
+/**
+ * Per-chat and per-email transaction locks of linking by code, in the one-key (bigint)
+ * advisory-lock space (src/db/locks.ts): concurrent /link and /verify of one chat or
+ * one email take turns.
+ */
+function lockChat(tx: postgres.TransactionSql, chatFingerprint: string) {
+  return tx`SELECT pg_advisory_xact_lock(hashtextextended(${`${LINK_CHAT_LOCK}${chatFingerprint}`}, 0))`;
+}
+
+function lockEmail(tx: postgres.TransactionSql, email: string) {
+  return tx`SELECT pg_advisory_xact_lock(hashtextextended(${`${LINK_EMAIL_LOCK}${email}`}, 0))`;
 }
