@@ -88,35 +88,71 @@ async function startLink(ctx: BotContext, options: BotOptions, rawEmail: string)
     return;
   }
   if (options.linkVerification === "none") {
-    const user = await findCustomerByEmail(options.sql, email);
-    if (!user) {
-      await ctx.reply(m.emailNotFound);
-      return;
-    }
-    await completeLink(
-      ctx,
-      options,
-      user.id,
-      false,
-      "linked by email without verification (LINK_VERIFICATION=none)",
-    );
+    await quickLink(ctx, options, email);
     return;
   }
-  const mailer = options.mailer;
+  const { mailer, logger } = options;
   const result = await requestCode(options.sql, {
     chatFingerprint: ctx.state.chatFingerprint,
     email,
     pepper: options.token,
+    // Not awaited by requestCode: the reply never waits for SMTP, nor tells its failure.
     send: async (to, code, firstName) => {
-      if (!mailer) throw new Error("no mailer configured");
-      await mailer.send({
-        to,
-        subject: `CompuCar: your Telegram code ${code}`,
-        text: `Hello ${firstName},\n\nYour code to link Telegram to your CompuCar account is: ${code}\n\nIt is valid for 10 minutes. If you did not ask for it, ignore this email.\n\nCompuCar`,
-      });
+      try {
+        if (!mailer) throw new Error("no mailer configured (SMTP_URL)");
+        await mailer.send({
+          to,
+          subject: `CompuCar: your Telegram code ${code}`,
+          text: `Hello ${firstName},\n\nYour code to link Telegram to your CompuCar account is: ${code}\n\nIt is valid for 10 minutes. If you did not ask for it, ignore this email.\n\nCompuCar`,
+        });
+      } catch (error) {
+        logger.error(
+          { mailError: mailFailure(error) },
+          "bot: a verification mail could not be sent",
+        );
+      }
     },
   });
   await ctx.reply(result.status === "sent" ? m.codeSent : m.rateLimited);
+}
+
+/**
+ * What is safe to log of a mail failure: nodemailer's code, SMTP command and reply code,
+ * never its message (it may quote the address or the server's reply).
+ */
+function mailFailure(error: unknown): Record<string, unknown> {
+  const e = (error ?? {}) as { code?: unknown; command?: unknown; responseCode?: unknown };
+  return {
+    code: e.code ?? (error instanceof Error ? error.name : "unknown"),
+    command: e.command,
+    responseCode: e.responseCode,
+  };
+}
+
+/**
+ * /link email with LINK_VERIFICATION=none: links at once when the email belongs to an
+ * account no other chat uses. The reply is the same whatever the outcome, so it does not
+ * say whether the email is registered (a linked customer sees their files with /files).
+ */
+async function quickLink(ctx: BotContext, options: BotOptions, email: string): Promise<void> {
+  const m = t(ctx);
+  const chatId = ctx.chat?.id;
+  if (chatId === undefined) return;
+  if (ctx.state.account) {
+    await ctx.reply(m.chatAlreadyLinked);
+    return;
+  }
+  const user = await findCustomerByEmail(options.sql, email);
+  if (user) {
+    await linkChat(options.sql, options.chatIds, {
+      userId: user.id,
+      chatId,
+      username: ctx.from?.username,
+      proven: false,
+      detail: "linked by email without verification (LINK_VERIFICATION=none)",
+    });
+  }
+  await ctx.reply(m.quickLinkDone);
 }
 
 /** /verify code: links the chat when the emailed code is right. */
@@ -166,7 +202,7 @@ async function completeLink(
         ? m.chatLinkedElsewhere
         : result.reason === "account-linked-elsewhere"
           ? m.accountLinkedElsewhere
-          : m.emailNotFound,
+          : m.badToken,
     );
     return;
   }

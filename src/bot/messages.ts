@@ -26,8 +26,10 @@ export const MESSAGES = {
       "ℹ️ Your CompuCar account was linked to another Telegram chat. This chat will no longer get notifications.",
     tooManyTries:
       "❌ Too many wrong codes for this email. Please wait an hour, or open the Telegram link from your account page on the website.",
-    emailNotFound:
-      "❌ No CompuCar account uses this email. Check it, or create an account on the website first.",
+    quickLinkDone:
+      "🔗 If this email belongs to a CompuCar account that no other Telegram chat uses, this chat is now linked to it: send /files to see your files.",
+    chatAlreadyLinked:
+      "This chat is already linked to a CompuCar account. Send /unlink first to link another one.",
     chatLinkedElsewhere:
       "❌ This Telegram account is already linked to another CompuCar account. Send /unlink first.",
     accountLinkedElsewhere:
@@ -98,8 +100,10 @@ export const MESSAGES = {
       "ℹ️ Votre compte CompuCar a été lié à une autre conversation Telegram. Cette conversation ne recevra plus de notifications.",
     tooManyTries:
       "❌ Trop de codes erronés pour cet email. Attendez une heure, ou ouvrez le lien Telegram depuis votre compte sur le site.",
-    emailNotFound:
-      "❌ Aucun compte CompuCar n'utilise cet email. Vérifiez-le, ou créez d'abord un compte sur le site.",
+    quickLinkDone:
+      "🔗 Si cet email correspond à un compte CompuCar qu'aucune autre conversation Telegram n'utilise, cette conversation y est maintenant liée : envoyez /files pour voir vos fichiers.",
+    chatAlreadyLinked:
+      "Cette conversation est déjà liée à un compte CompuCar. Envoyez d'abord /unlink pour en lier un autre.",
     chatLinkedElsewhere:
       "❌ Ce compte Telegram est déjà lié à un autre compte CompuCar. Envoyez d'abord /unlink.",
     accountLinkedElsewhere: "❌ Ce compte CompuCar est déjà lié à un autre compte Telegram.",
@@ -167,7 +171,9 @@ export const MESSAGES = {
       "ℹ️ تم ربط حسابك في CompuCar بمحادثة تيليغرام أخرى. لن تصل الإشعارات إلى هذه المحادثة بعد الآن.",
     tooManyTries:
       "❌ رموز خاطئة كثيرة لهذا البريد. انتظر ساعة، أو افتح رابط تيليغرام من صفحة حسابك في الموقع.",
-    emailNotFound: "❌ لا يوجد حساب CompuCar بهذا البريد. تحقّق منه أو أنشئ حسابًا في الموقع أولًا.",
+    quickLinkDone:
+      "🔗 إذا كان هذا البريد لحساب CompuCar لا تستخدمه محادثة تيليغرام أخرى، فقد تم ربط هذه المحادثة به: أرسل /files لرؤية ملفاتك.",
+    chatAlreadyLinked: "هذه المحادثة مربوطة بحساب CompuCar. أرسل /unlink أولًا لربط حساب آخر.",
     chatLinkedElsewhere: "❌ حساب تيليغرام هذا مربوط بحساب CompuCar آخر. أرسل /unlink أولًا.",
     accountLinkedElsewhere: "❌ حساب CompuCar هذا مربوط بحساب تيليغرام آخر.",
     badToken:

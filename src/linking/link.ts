@@ -106,7 +106,9 @@ export type CodeRequest = { status: "sent" } | { status: "rate-limited" };
  * single use) and mails it when the email belongs to an account. The request is recorded
  * either way, so answers and rate limits are the same for unknown emails. The limits'
  * check and the insert hold the chat's and the email's advisory locks, so concurrent
- * requests cannot all pass the check.
+ * requests cannot all pass the check. `send` is called once the code is committed and is
+ * not awaited: the answer neither waits for the mail server nor depends on it (a wait
+ * only registered emails had would tell them apart); `send` handles its own failures.
  */
 export async function requestCode(
   sql: postgres.Sql,
@@ -139,7 +141,7 @@ export async function requestCode(
     return found ?? null;
   });
   if (user === "rate-limited") return { status: "rate-limited" };
-  if (user) await options.send(user.email, code, user.firstName);
+  if (user) options.send(user.email, code, user.firstName).catch(() => {});
   return { status: "sent" };
 }
 
