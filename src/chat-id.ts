@@ -62,6 +62,7 @@ export function chatIdKeyProblem(key: string): { problem: string; fix: string } 
 export class ChatIdCipher {
   readonly #macKey: KeyObject;
   readonly #encKey: KeyObject;
+  readonly #linkCodeKey: KeyObject;
   /**
    * Stored forms already authenticated under this key → their chat id, newest last, at
    * most DECRYPTED_KEPT: the notifier decrypts the same customer's chat id for each of
@@ -74,6 +75,12 @@ export class ChatIdCipher {
       createSecretKey(Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), info, KEY_BYTES)));
     this.#macKey = derive("compucar-chat-id/mac");
     this.#encKey = derive("compucar-chat-id/enc");
+    this.#linkCodeKey = derive("compucar-link-code");
+  }
+
+  /** The key of the email codes' HMACs (src/linking/link.ts); never the bot token. */
+  get linkCodeKey(): KeyObject {
+    return this.#linkCodeKey;
   }
 
   /**

@@ -95,7 +95,7 @@ async function startLink(ctx: BotContext, options: BotOptions, rawEmail: string)
   const result = await requestCode(options.sql, {
     chatFingerprint: ctx.state.chatFingerprint,
     email,
-    pepper: options.token,
+    pepper: options.chatIds.linkCodeKey,
     // Not awaited by requestCode: the reply never waits for SMTP, nor tells its failure.
     send: async (to, code, firstName) => {
       try {
@@ -165,7 +165,7 @@ async function checkCode(ctx: BotContext, options: BotOptions, code: string): Pr
   const result = await verifyCode(options.sql, {
     chatFingerprint: ctx.state.chatFingerprint,
     code,
-    pepper: options.token,
+    pepper: options.chatIds.linkCodeKey,
   });
   if (result.status === "ok")
     await completeLink(ctx, options, result.userId, true, "linked after email verification");

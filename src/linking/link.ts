@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomInt, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, type KeyObject, randomInt, timingSafeEqual } from "node:crypto";
 import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
 import { clearBlockOnLink } from "../data/chat-prefs.ts";
@@ -115,7 +115,7 @@ export async function requestCode(
   options: {
     chatFingerprint: string;
     email: string;
-    pepper: string;
+    pepper: Pepper;
     send: (to: string, code: string, userFirstName: string) => Promise<void>;
   },
 ): Promise<CodeRequest> {
@@ -160,7 +160,7 @@ export type CodeCheck =
  */
 export async function verifyCode(
   sql: postgres.Sql,
-  options: { chatFingerprint: string; code: string; pepper: string },
+  options: { chatFingerprint: string; code: string; pepper: Pepper },
 ): Promise<CodeCheck> {
   return sql.begin(async (tx) => {
     const [row] = await tx<
@@ -204,7 +204,13 @@ export async function verifyCode(
   });
 }
 
-function codeHash(pepper: string, chatFingerprint: string, code: string): Buffer {
+/**
+ * The key of the codes' HMACs: ChatIdCipher.linkCodeKey (derived from
+ * TELEGRAM_CHAT_ID_KEY) in the service; never the bot token.
+ */
+export type Pepper = string | KeyObject;
+
+function codeHash(pepper: Pepper, chatFingerprint: string, code: string): Buffer {
   return createHmac("sha256", pepper).update(`${chatFingerprint}:${code}`).digest();
 }
 

@@ -1,0 +1,41 @@
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MESSAGES } from "../src/bot/messages.ts";
+import { ChatIdCipher } from "../src/chat-id.ts";
+import { type BotUnderTest, codeFromMail, startBotUnderTest, visible } from "./support/chat.ts";
+
+const key = randomBytes(32);
+const chatIds = ChatIdCipher.fromBase64(key.toString("base64"));
+let t: BotUnderTest;
+
+beforeAll(async () => {
+  t = await startBotUnderTest({ chatIds });
+});
+afterAll(() => t.close());
+
+/** A subkey of TELEGRAM_CHAT_ID_KEY, derived as src/chat-id.ts documents it. */
+const subkey = (info: string) => Buffer.from(hkdfSync("sha256", key, Buffer.alloc(0), info, 32));
+const hmacHex = (k: Buffer, text: string) => createHmac("sha256", k).update(text).digest("hex");
+
+/** Linking a chat by email code, as a customer does; the chat's code row and audit rows. */
+async function linkByEmail(chat: number, email: string) {
+  const userId = await t.site.createUser({ email, firstName: "Amina" });
+  expect(await t.say(chat, `/link ${email}`)).toBe(MESSAGES.en.codeSent);
+  const code = await codeFromMail(t.smtp, email, 1);
+  const [row] = await t.db.sql<[{ fp: string; hash: Buffer }]>`
+    SELECT chat_fingerprint AS fp, code_hash AS hash FROM telegram.link_codes WHERE email = ${email}`;
+  expect(await t.say(chat, code)).toBe(visible(MESSAGES.en.linked("Amina")));
+  const audit = await t.db.sql<{ fp: string }[]>`
+    SELECT new_chat_fingerprint AS fp FROM telegram.link_audit WHERE user_id = ${userId}`;
+  return { code, codeRow: row, audit };
+}
+
+describe("email codes", () => {
+  it("are HMACs under a key derived from TELEGRAM_CHAT_ID_KEY, not under the bot token", async () => {
+    const chat = 7_600_123_457;
+    const { code, codeRow } = await linkByEmail(chat, "peppered@example.com");
+    const text = `${codeRow.fp}:${code}`;
+    expect(codeRow.hash.toString("hex")).toBe(hmacHex(subkey("compucar-link-code"), text));
+    expect(codeRow.hash.toString("hex")).not.toBe(hmacHex(Buffer.from(t.telegram.token), text));
+  });
+});
