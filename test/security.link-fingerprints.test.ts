@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MESSAGES } from "../src/bot/messages.ts";
 import { ChatIdCipher } from "../src/chat-id.ts";
@@ -37,5 +37,35 @@ describe("email codes", () => {
     const text = `${codeRow.fp}:${code}`;
     expect(codeRow.hash.toString("hex")).toBe(hmacHex(subkey("compucar-link-code"), text));
     expect(codeRow.hash.toString("hex")).not.toBe(hmacHex(Buffer.from(t.telegram.token), text));
+  });
+});
+
+describe("chat fingerprints are keyed", () => {
+  it("the audit's and the code's fingerprint are the HMAC under TELEGRAM_CHAT_ID_KEY, not a salted sha256 anyone can guess", async () => {
+    const chat = 7_600_123_456;
+    const { codeRow, audit } = await linkByEmail(chat, "fingerprinted@example.com");
+    const keyed = hmacHex(subkey("compucar-chat-id/mac"), String(chat)).slice(0, 32);
+    expect(audit).toEqual([{ fp: keyed }]);
+    expect(codeRow.fp).toBe(keyed);
+
+    // Someone with the whole database (salt included) hashes guesses as the old formula did.
+    const [{ salt }] = await t.db.sql<[{ salt: string }]>`SELECT salt FROM telegram.audit_salt`;
+    const stored = chatIds.encrypt(chat);
+    const guesses = [String(chat), stored];
+    for (const guess of guesses) {
+      for (const hashed of [salt + guess, guess]) {
+        const digest = createHash("sha256").update(hashed).digest("hex");
+        expect(keyed).not.toContain(digest.slice(0, 16));
+      }
+    }
+    const found = await t.db.sql`
+      SELECT 1 FROM telegram.link_audit
+       WHERE new_chat_fingerprint = ANY(${guesses.map((g) =>
+         createHash("sha256")
+           .update(salt + g)
+           .digest("hex")
+           .slice(0, 16),
+       )})`;
+    expect(found).toEqual([]);
   });
 });
