@@ -164,8 +164,11 @@ CREATE TABLE telegram.link_tokens (
   expires_at timestamp with time zone NOT NULL,
   used_at timestamp with time zone,
   created_by text DEFAULT CURRENT_USER NOT NULL,
+  confirm_chat_fingerprint text,
   CONSTRAINT link_tokens_pkey PRIMARY KEY (token_hash)
 );
+-- from 000013-keyed-chat-fingerprints.sql
+CREATE INDEX link_tokens_confirm_chat_idx ON telegram.link_tokens USING btree (confirm_chat_fingerprint) WHERE (confirm_chat_fingerprint IS NOT NULL);
 -- from 000003-telegram-schema.sql
 CREATE INDEX link_tokens_user_id_idx ON telegram.link_tokens USING btree (user_id);
 

@@ -1,8 +1,8 @@
 --! Previous: sha1:c05833cad7796949508afa46c84592a46594994a
---! Hash: sha1:4f45b8fb5a40f6ae367752d7ab79d364bb890681
+--! Hash: sha1:45188a8c0b0dbd31d838c22c41f9885fefbcc091
 --! Message: keyed-chat-fingerprints
 
--- Chat fingerprints keyed.
+-- Chat fingerprints keyed, and deep links that ask a linked chat before switching it.
 --
 -- telegram.chat_fingerprint(stored) was sha256 of a salt kept in this same database and
 -- the stored chat id: whoever reads the database could hash candidate chat ids and find
@@ -26,3 +26,9 @@ AS $$
     ELSE left(encode(sha256(convert_to((SELECT salt FROM telegram.audit_salt) || stored, 'UTF8')), 'hex'), 16)
   END
 $$;
+
+-- A linked chat that opens a deep link made for another account is asked first; the
+-- token waits unspent, reserved for that chat (its fingerprint), until a button answers.
+ALTER TABLE telegram.link_tokens ADD COLUMN IF NOT EXISTS confirm_chat_fingerprint text;
+CREATE INDEX IF NOT EXISTS link_tokens_confirm_chat_idx ON telegram.link_tokens (confirm_chat_fingerprint)
+  WHERE confirm_chat_fingerprint IS NOT NULL;

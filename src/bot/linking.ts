@@ -1,7 +1,15 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { findCustomerByEmail } from "../data/customers.ts";
 import { escapeHtml, pickLocale } from "../format.ts";
-import { linkChat, redeemLinkToken, requestCode, unlinkChat, verifyCode } from "../linking/link.ts";
+import {
+  linkChat,
+  redeemLinkToken,
+  redeemReservedLinkToken,
+  requestCode,
+  reserveLinkToken,
+  unlinkChat,
+  verifyCode,
+} from "../linking/link.ts";
 import { type BotContext, type BotOptions, HTML, linkedAccount, t } from "./context.ts";
 import { MESSAGES } from "./messages.ts";
 
@@ -14,7 +22,24 @@ export function linking(options: BotOptions): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.command("start", async (ctx) => {
     const token = ctx.match.trim();
+    const account = ctx.state.account;
     if (token) {
+      if (account) {
+        const other = await reserveLinkToken(options.sql, token, {
+          chatFingerprint: ctx.state.chatFingerprint,
+          unlessFor: account.id,
+        });
+        if (other) {
+          const m = t(ctx);
+          await ctx.reply(m.relinkConfirm(escapeHtml(maskEmail(other.email))), {
+            ...HTML,
+            reply_markup: new InlineKeyboard()
+              .text(m.relinkYes, "relink:yes")
+              .text(m.relinkNo, "relink:no"),
+          });
+          return;
+        }
+      }
       const userId = await redeemLinkToken(options.sql, token);
       if (!userId) {
         await ctx.reply(t(ctx).badToken);
@@ -23,7 +48,6 @@ export function linking(options: BotOptions): Composer<BotContext> {
       await completeLink(ctx, options, userId, true, "linked with a deep-link token");
       return;
     }
-    const account = ctx.state.account;
     if (account) await ctx.reply(t(ctx).welcomeBack(escapeHtml(account.firstName)), HTML);
     else
       await ctx.reply(
@@ -56,7 +80,28 @@ export function linking(options: BotOptions): Composer<BotContext> {
       await ctx.editMessageText(m.unlinkCancelled).catch(() => ctx.reply(m.unlinkCancelled));
     }
   });
+  // A linked chat that opened another account's deep link: only "yes" relinks it.
+  composer.callbackQuery(/^relink:(yes|no)$/, async (ctx) => {
+    const m = t(ctx);
+    await ctx.answerCallbackQuery();
+    const userId = await redeemReservedLinkToken(options.sql, ctx.state.chatFingerprint);
+    if (ctx.match[1] === "yes" && userId) {
+      await ctx.editMessageReplyMarkup().catch(() => {});
+      await completeLink(ctx, options, userId, true, "relinked with a deep-link token, confirmed");
+    } else if (ctx.match[1] === "yes") {
+      await ctx.editMessageText(m.badToken).catch(() => ctx.reply(m.badToken));
+    } else {
+      await ctx.editMessageText(m.unlinkCancelled).catch(() => ctx.reply(m.unlinkCancelled));
+    }
+  });
   return composer;
+}
+
+/** An email as a confirmation shows it: first character, dots, domain ("a•••@gmail.com"). */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  const local = at > 0 ? email.slice(0, at) : email;
+  return `${Array.from(local)[0] ?? ""}•••${at > 0 ? email.slice(at) : ""}`;
 }
 
 /**

@@ -30,6 +30,10 @@ export const MESSAGES = {
       "🔗 If this email belongs to a CompuCar account that no other Telegram chat uses, this chat is now linked to it: send /files to see your files.",
     chatAlreadyLinked:
       "This chat is already linked to a CompuCar account. Send /unlink first to link another one.",
+    relinkConfirm: (account: string) =>
+      `⚠️ This link is for another CompuCar account: <b>${account}</b>.\n\nThis chat is linked to your current account. Switch this chat to ${account}? Your current account will stop getting notifications here.`,
+    relinkYes: "Yes, switch",
+    relinkNo: "No, keep my account",
     chatLinkedElsewhere:
       "❌ This Telegram account is already linked to another CompuCar account. Send /unlink first.",
     accountLinkedElsewhere:
@@ -104,6 +108,10 @@ export const MESSAGES = {
       "🔗 Si cet email correspond à un compte CompuCar qu'aucune autre conversation Telegram n'utilise, cette conversation y est maintenant liée : envoyez /files pour voir vos fichiers.",
     chatAlreadyLinked:
       "Cette conversation est déjà liée à un compte CompuCar. Envoyez d'abord /unlink pour en lier un autre.",
+    relinkConfirm: (account: string) =>
+      `⚠️ Ce lien est destiné à un autre compte CompuCar : <b>${account}</b>.\n\nCette conversation est liée à votre compte actuel. La lier à ${account} ? Votre compte actuel ne recevra plus de notifications ici.`,
+    relinkYes: "Oui, changer",
+    relinkNo: "Non, garder mon compte",
     chatLinkedElsewhere:
       "❌ Ce compte Telegram est déjà lié à un autre compte CompuCar. Envoyez d'abord /unlink.",
     accountLinkedElsewhere: "❌ Ce compte CompuCar est déjà lié à un autre compte Telegram.",
@@ -174,6 +182,10 @@ export const MESSAGES = {
     quickLinkDone:
       "🔗 إذا كان هذا البريد لحساب CompuCar لا تستخدمه محادثة تيليغرام أخرى، فقد تم ربط هذه المحادثة به: أرسل /files لرؤية ملفاتك.",
     chatAlreadyLinked: "هذه المحادثة مربوطة بحساب CompuCar. أرسل /unlink أولًا لربط حساب آخر.",
+    relinkConfirm: (account: string) =>
+      `⚠️ هذا الرابط لحساب CompuCar آخر: <b>${account}</b>.\n\nهذه المحادثة مربوطة بحسابك الحالي. هل تريد ربطها بـ ${account}؟ لن تصل إشعارات حسابك الحالي إلى هنا بعد ذلك.`,
+    relinkYes: "نعم، بدّل",
+    relinkNo: "لا، احتفظ بحسابي",
     chatLinkedElsewhere: "❌ حساب تيليغرام هذا مربوط بحساب CompuCar آخر. أرسل /unlink أولًا.",
     accountLinkedElsewhere: "❌ حساب CompuCar هذا مربوط بحساب تيليغرام آخر.",
     badToken:

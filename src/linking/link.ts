@@ -76,13 +76,61 @@ export async function redeemLinkToken(
   sql: postgres.Sql,
   token: string,
 ): Promise<string | undefined> {
-  if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return undefined;
-  const hash = createHash("sha256").update(token).digest();
+  const hash = tokenHash(token);
+  if (!hash) return undefined;
   const [row] = await sql<[{ user_id: string }?]>`
     UPDATE telegram.link_tokens SET used_at = now()
      WHERE token_hash = ${hash} AND used_at IS NULL AND expires_at > now()
     RETURNING user_id`;
   return row?.user_id;
+}
+
+/**
+ * A live deep-link token made for another account than `unlessFor` (the chat's own), kept
+ * unspent for the chat to confirm (telegram.link_tokens.confirm_chat_fingerprint, at most
+ * one per chat): the account's email, for the question. Undefined when the token is dead
+ * or made for the chat's own account (then redeem it as usual).
+ */
+export async function reserveLinkToken(
+  sql: postgres.Sql,
+  token: string,
+  options: { chatFingerprint: string; unlessFor: string },
+): Promise<{ email: string } | undefined> {
+  const hash = tokenHash(token);
+  if (!hash) return undefined;
+  return sql.begin(async (tx) => {
+    const [row] = await tx<[{ email: string }?]>`
+      SELECT u.email FROM telegram.link_tokens t JOIN users u ON u.id = t.user_id
+       WHERE t.token_hash = ${hash} AND t.used_at IS NULL AND t.expires_at > now()
+         AND t.user_id <> ${options.unlessFor}
+       FOR UPDATE OF t`;
+    if (!row) return undefined;
+    await tx`UPDATE telegram.link_tokens SET confirm_chat_fingerprint = NULL
+              WHERE confirm_chat_fingerprint = ${options.chatFingerprint}`;
+    await tx`UPDATE telegram.link_tokens SET confirm_chat_fingerprint = ${options.chatFingerprint}
+              WHERE token_hash = ${hash}`;
+    return row;
+  });
+}
+
+/**
+ * Spends the token the chat was asked to confirm (see {@link reserveLinkToken}) and returns
+ * its account, if it is still live; confirmed or cancelled, it is spent either way.
+ */
+export async function redeemReservedLinkToken(
+  sql: postgres.Sql,
+  chatFingerprint: string,
+): Promise<string | undefined> {
+  const [row] = await sql<[{ user_id: string; live: boolean }?]>`
+    UPDATE telegram.link_tokens SET used_at = now(), confirm_chat_fingerprint = NULL
+     WHERE confirm_chat_fingerprint = ${chatFingerprint} AND used_at IS NULL
+    RETURNING user_id, expires_at > now() AS live`;
+  return row?.live ? row.user_id : undefined;
+}
+
+function tokenHash(token: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return undefined;
+  return createHash("sha256").update(token).digest();
 }
 
 /**
