@@ -29,6 +29,8 @@ export interface BotOptions {
   usageFlushMs?: number;
   /** Where updates and commands are counted for /metrics. Defaults to nowhere. */
   metrics?: Pick<Metrics, "updates" | "commands">;
+  /** Updates one chat may have in the bot at once; beyond it they are dropped. Defaults to 20. */
+  pendingPerChat?: number;
 }
 
 /** What the handlers know about the chat of an update (set by `chatContext`). */

@@ -64,6 +64,8 @@ export const MESSAGES = {
     support: "🆘 CompuCar support",
     supportNone: "🆘 Contact us through the website.",
     help: "ℹ️ What I can do:\n\n/start – start or welcome back\n/link email – link your CompuCar account\n/verify code – finish linking with the emailed code\n/files – your latest files\n/orders – your latest orders\n/settings – notifications, quiet hours, language\n/support – how to reach us\n/unlink – stop notifications here\n/help – this list",
+    slowDown:
+      "🐢 Too many messages at once: I skipped some. Please wait for my answers, then send again.",
     unknown: "🤔 I did not understand that. Send /help to see what I can do.",
     error: "⚠️ Something went wrong on our side. Please try again in a minute.",
     commands: {
@@ -144,6 +146,8 @@ export const MESSAGES = {
     support: "🆘 Support CompuCar",
     supportNone: "🆘 Contactez-nous via le site.",
     help: "ℹ️ Ce que je sais faire :\n\n/start – démarrer\n/link email – lier votre compte CompuCar\n/verify code – terminer la liaison avec le code reçu\n/files – vos derniers fichiers\n/orders – vos dernières commandes\n/settings – notifications, heures calmes, langue\n/support – nous contacter\n/unlink – arrêter les notifications ici\n/help – cette liste",
+    slowDown:
+      "🐢 Trop de messages à la fois : j'en ai ignoré certains. Attendez mes réponses, puis renvoyez.",
     unknown: "🤔 Je n'ai pas compris. Envoyez /help pour voir ce que je sais faire.",
     error: "⚠️ Un problème est survenu de notre côté. Réessayez dans une minute.",
     commands: {
@@ -214,6 +218,7 @@ export const MESSAGES = {
     support: "🆘 دعم CompuCar",
     supportNone: "🆘 تواصل معنا عبر الموقع.",
     help: "ℹ️ ما يمكنني فعله:\n\n/start – البدء\n/link email – ربط حسابك في CompuCar\n/verify code – إكمال الربط بالرمز المرسل\n/files – آخر ملفاتك\n/orders – آخر طلباتك\n/settings – الإشعارات والساعات الهادئة واللغة\n/support – التواصل معنا\n/unlink – إيقاف الإشعارات هنا\n/help – هذه القائمة",
+    slowDown: "🐢 رسائل كثيرة دفعة واحدة: تجاهلت بعضها. انتظر ردودي ثم أعد الإرسال.",
     unknown: "🤔 لم أفهم ذلك. أرسل /help لترى ما يمكنني فعله.",
     error: "⚠️ حدث خطأ من جهتنا. حاول مجددًا بعد دقيقة.",
     commands: {
