@@ -20,6 +20,7 @@ await runCli(async () => {
   try {
     const report = await encryptPlaintextChatIds(sql, chatIds);
     console.log(`encrypted ${report.encrypted} plaintext chat id(s)`);
+    console.log(`rekeyed ${report.rekeyed} unkeyed chat fingerprint(s)`);
     if (report.invalid.length > 0) {
       console.log(
         `left ${report.invalid.length} value(s) that are not Telegram chat ids; unlink or fix these users: ${report.invalid.join(", ")}`,

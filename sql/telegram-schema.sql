@@ -164,8 +164,11 @@ CREATE TABLE telegram.link_tokens (
   expires_at timestamp with time zone NOT NULL,
   used_at timestamp with time zone,
   created_by text DEFAULT CURRENT_USER NOT NULL,
+  confirm_chat_fingerprint text,
   CONSTRAINT link_tokens_pkey PRIMARY KEY (token_hash)
 );
+-- from 000013-keyed-chat-fingerprints.sql
+CREATE INDEX link_tokens_confirm_chat_idx ON telegram.link_tokens USING btree (confirm_chat_fingerprint) WHERE (confirm_chat_fingerprint IS NOT NULL);
 -- from 000003-telegram-schema.sql
 CREATE INDEX link_tokens_user_id_idx ON telegram.link_tokens USING btree (user_id);
 
@@ -215,13 +218,18 @@ COMMENT ON TABLE telegram.webhook_updates IS 'update_id of every webhook update 
 -- ======================================================================================
 -- Functions
 
--- from 000003-telegram-schema.sql
+-- from 000003-telegram-schema.sql, replaced in 000013-keyed-chat-fingerprints.sql (the definition below is the live one)
 CREATE OR REPLACE FUNCTION telegram.chat_fingerprint(stored text)
  RETURNS text
  LANGUAGE sql
  STABLE STRICT
 AS $function$
-  SELECT left(encode(sha256(convert_to((SELECT salt FROM telegram.audit_salt) || stored, 'UTF8')), 'hex'), 16)
+  SELECT CASE
+    WHEN stored ~ '^tg1:[A-Za-z0-9_-]{22,64}$' AND (length(stored) - 4) % 4 <> 1 THEN
+      encode(substr(decode(rpad(translate(substr(stored, 5), '-_', '+/'),
+                                ((length(stored) - 4 + 3) / 4) * 4, '='), 'base64'), 1, 16), 'hex')
+    ELSE left(encode(sha256(convert_to((SELECT salt FROM telegram.audit_salt) || stored, 'UTF8')), 'hex'), 16)
+  END
 $function$;
 
 -- from 000010-claim-in-one-call.sql

@@ -11,6 +11,12 @@
  *
  * The plaintext is the canonical decimal chat id, so the same chat always encrypts to the
  * same text under one key. Nothing here ever puts a chat id or key material in an error.
+ *
+ * A chat's fingerprint (telegram.link_audit, link_codes, chat_activity) is the SIV in hex:
+ * HMAC-SHA256 of the chat id under a key derived from TELEGRAM_CHAT_ID_KEY, 32 hex digits.
+ * It cannot be computed, or guessed back to a chat id, without the key, yet
+ * `telegram.chat_fingerprint(stored)` reads it out of an encrypted stored form, so the
+ * database's triggers need no key (migration 000013).
  */
 import {
   createCipheriv,
@@ -62,6 +68,7 @@ export function chatIdKeyProblem(key: string): { problem: string; fix: string } 
 export class ChatIdCipher {
   readonly #macKey: KeyObject;
   readonly #encKey: KeyObject;
+  readonly #linkCodeKey: KeyObject;
   /**
    * Stored forms already authenticated under this key → their chat id, newest last, at
    * most DECRYPTED_KEPT: the notifier decrypts the same customer's chat id for each of
@@ -74,6 +81,12 @@ export class ChatIdCipher {
       createSecretKey(Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), info, KEY_BYTES)));
     this.#macKey = derive("compucar-chat-id/mac");
     this.#encKey = derive("compucar-chat-id/enc");
+    this.#linkCodeKey = derive("compucar-link-code");
+  }
+
+  /** The key of the email codes' HMACs (src/linking/link.ts); never the bot token. */
+  get linkCodeKey(): KeyObject {
+    return this.#linkCodeKey;
   }
 
   /**
@@ -138,6 +151,28 @@ export class ChatIdCipher {
    */
   storedForms(chatId: number | string | bigint): string[] {
     return [this.encrypt(chatId), canonicalChatId(chatId)];
+  }
+
+  /**
+   * The chat's keyed fingerprint: the SIV of its encrypted form in hex (what
+   * `telegram.chat_fingerprint` returns for that form).
+   * @throws ChatIdError when the value is not an integer chat id.
+   */
+  fingerprint(chatId: number | string | bigint): string {
+    return this.#siv(Buffer.from(canonicalChatId(chatId), "utf8")).toString("hex");
+  }
+
+  /**
+   * An unkeyed fingerprint of before 000013 (16 hex digits, sha256 of a salt kept in the
+   * database and the stored chat id) made keyed: an HMAC of it, 32 hex digits, so rows
+   * of one chat still match each other but no longer lead back to the chat id.
+   */
+  rekeyFingerprint(unkeyed: string): string {
+    return createHmac("sha256", this.#macKey)
+      .update(`unkeyed-fingerprint:${unkeyed}`)
+      .digest()
+      .subarray(0, SIV_BYTES)
+      .toString("hex");
   }
 
   /** Whether a stored chat id is in the encrypted format (as opposed to legacy plaintext). */

@@ -10,13 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** A fresh deep-link token for a new customer, as the website makes it. */
-async function tokenFor(userId: string): Promise<string> {
-  const [{ token }] = await t.db.sql<[{ token: string }]>`
-    SELECT telegram.create_link_token(${userId}) AS token`;
-  return token;
-}
-
 describe("a /start payload that is not a live link token", () => {
   it("gets the expired-or-used link answer, in the customer's language, never the error reply", async () => {
     const payloads = [
@@ -43,12 +36,12 @@ describe("a /start payload that is not a live link token", () => {
 
   it("an expired token and a used token get the same answer, and link nothing", async () => {
     const userId = await t.site.createUser();
-    const expired = await tokenFor(userId);
+    const expired = await t.site.createLinkToken(userId);
     await t.db
       .sql`UPDATE telegram.link_tokens SET expires_at = now() - interval '1 second' WHERE user_id = ${userId}`;
     expect(await t.say(nextChat++, `/start ${expired}`)).toBe(visible(MESSAGES.en.badToken));
 
-    const used = await tokenFor(userId);
+    const used = await t.site.createLinkToken(userId);
     const owner = nextChat++;
     expect(await t.say(owner, `/start ${used}`)).toContain("now linked");
     const other = nextChat++;

@@ -67,7 +67,7 @@ describe("lookUpChat: who a chat is", () => {
     expect(found.account).toBeUndefined();
     expect(found.preferredLanguage).toBeUndefined();
     expect(found.chatFingerprint).toBe(fp);
-    expect(fp).toMatch(/^[0-9a-f]{16}$/);
+    expect(fp).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it("a linked chat: the account, and the /settings language when there is one", async () => {

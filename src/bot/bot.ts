@@ -1,5 +1,6 @@
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
-import { Bot, type Context, GrammyError } from "grammy";
+import { Bot, type Context, GrammyError, type MiddlewareFn } from "grammy";
+import { pickLocale } from "../format.ts";
 import type { Logger } from "../log.ts";
 import { blocking } from "./blocking.ts";
 import { type BotContext, type BotOptions, chatContext } from "./context.ts";
@@ -38,6 +39,7 @@ export function createBot(options: BotOptions): CustomerBot {
   // Counted first, so that updates the private-chat guard drops are counted too; one
   // chat's updates in order for long polling and the webhook alike (src/bot/webhook.ts).
   if (options.metrics) bot.use(countUpdates(options.metrics));
+  bot.use(boundPendingPerChat(options.pendingPerChat ?? PENDING_PER_CHAT));
   bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
   bot.use(chatContext(options, usage));
   bot.use(linking(options), lists(options), settings(options), help(options), blocking(options));
@@ -51,6 +53,45 @@ export function createBot(options: BotOptions): CustomerBot {
     await ctx.reply(MESSAGES[ctx.state?.locale ?? "en"].error).catch(() => {});
   });
   return Object.assign(bot, { flushUsage: usage.flush, stopUsage: usage.stop });
+}
+
+/**
+ * Updates one chat may have in the bot at once by default (BotOptions.pendingPerChat), running or waiting their turn behind
+ * `sequentialize`. Waiting updates hold the runner's shared slots, so without a bound one
+ * flooding chat would make every other chat's replies wait.
+ */
+export const PENDING_PER_CHAT = 20;
+
+/**
+ * Drops a chat's updates beyond `limit` in hand, with one "slow down" reply per flood
+ * (not awaited: a dropped update frees its slot at once). Updates without a chat pass.
+ */
+function boundPendingPerChat(limit: number): MiddlewareFn<BotContext> {
+  const pending = new Map<number, number>();
+  const told = new Set<number>();
+  return async (ctx, next) => {
+    const chat = ctx.chat?.id;
+    if (chat === undefined) return next();
+    const inHand = pending.get(chat) ?? 0;
+    if (inHand >= limit) {
+      if (!told.has(chat)) {
+        told.add(chat);
+        ctx.reply(MESSAGES[pickLocale(ctx.from?.language_code)].slowDown).catch(() => {});
+      }
+      return;
+    }
+    pending.set(chat, inHand + 1);
+    try {
+      await next();
+    } finally {
+      const left = (pending.get(chat) ?? 1) - 1;
+      if (left > 0) pending.set(chat, left);
+      else {
+        pending.delete(chat);
+        told.delete(chat);
+      }
+    }
+  };
 }
 
 /** Registers the command list in each language (a failure is a warning: the bot still works). */

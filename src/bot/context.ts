@@ -34,6 +34,8 @@ export interface BotOptions {
    * is forgotten (and told again should it write again). Defaults to 10,000.
    */
   groupsRemembered?: number;
+  /** Updates one chat may have in the bot at once; beyond it they are dropped. Defaults to 20. */
+  pendingPerChat?: number;
 }
 
 /** What the handlers know about the chat of an update (set by `chatContext`). */

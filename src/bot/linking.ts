@@ -1,7 +1,15 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { findCustomerByEmail } from "../data/customers.ts";
 import { escapeHtml, pickLocale } from "../format.ts";
-import { linkChat, redeemLinkToken, requestCode, unlinkChat, verifyCode } from "../linking/link.ts";
+import {
+  linkChat,
+  redeemLinkToken,
+  redeemReservedLinkToken,
+  requestCode,
+  reserveLinkToken,
+  unlinkChat,
+  verifyCode,
+} from "../linking/link.ts";
 import { type BotContext, type BotOptions, HTML, linkedAccount, t } from "./context.ts";
 import { MESSAGES } from "./messages.ts";
 
@@ -14,7 +22,24 @@ export function linking(options: BotOptions): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.command("start", async (ctx) => {
     const token = ctx.match.trim();
+    const account = ctx.state.account;
     if (token) {
+      if (account) {
+        const other = await reserveLinkToken(options.sql, token, {
+          chatFingerprint: ctx.state.chatFingerprint,
+          unlessFor: account.id,
+        });
+        if (other) {
+          const m = t(ctx);
+          await ctx.reply(m.relinkConfirm(escapeHtml(maskEmail(other.email))), {
+            ...HTML,
+            reply_markup: new InlineKeyboard()
+              .text(m.relinkYes, "relink:yes")
+              .text(m.relinkNo, "relink:no"),
+          });
+          return;
+        }
+      }
       const userId = await redeemLinkToken(options.sql, token);
       if (!userId) {
         await ctx.reply(t(ctx).badToken);
@@ -23,7 +48,6 @@ export function linking(options: BotOptions): Composer<BotContext> {
       await completeLink(ctx, options, userId, true, "linked with a deep-link token");
       return;
     }
-    const account = ctx.state.account;
     if (account) await ctx.reply(t(ctx).welcomeBack(escapeHtml(account.firstName)), HTML);
     else
       await ctx.reply(
@@ -56,7 +80,28 @@ export function linking(options: BotOptions): Composer<BotContext> {
       await ctx.editMessageText(m.unlinkCancelled).catch(() => ctx.reply(m.unlinkCancelled));
     }
   });
+  // A linked chat that opened another account's deep link: only "yes" relinks it.
+  composer.callbackQuery(/^relink:(yes|no)$/, async (ctx) => {
+    const m = t(ctx);
+    await ctx.answerCallbackQuery();
+    const userId = await redeemReservedLinkToken(options.sql, ctx.state.chatFingerprint);
+    if (ctx.match[1] === "yes" && userId) {
+      await ctx.editMessageReplyMarkup().catch(() => {});
+      await completeLink(ctx, options, userId, true, "relinked with a deep-link token, confirmed");
+    } else if (ctx.match[1] === "yes") {
+      await ctx.editMessageText(m.badToken).catch(() => ctx.reply(m.badToken));
+    } else {
+      await ctx.editMessageText(m.unlinkCancelled).catch(() => ctx.reply(m.unlinkCancelled));
+    }
+  });
   return composer;
+}
+
+/** An email as a confirmation shows it: first character, dots, domain ("a•••@gmail.com"). */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  const local = at > 0 ? email.slice(0, at) : email;
+  return `${Array.from(local)[0] ?? ""}•••${at > 0 ? email.slice(at) : ""}`;
 }
 
 /**
@@ -88,35 +133,71 @@ async function startLink(ctx: BotContext, options: BotOptions, rawEmail: string)
     return;
   }
   if (options.linkVerification === "none") {
-    const user = await findCustomerByEmail(options.sql, email);
-    if (!user) {
-      await ctx.reply(m.emailNotFound);
-      return;
-    }
-    await completeLink(
-      ctx,
-      options,
-      user.id,
-      false,
-      "linked by email without verification (LINK_VERIFICATION=none)",
-    );
+    await quickLink(ctx, options, email);
     return;
   }
-  const mailer = options.mailer;
+  const { mailer, logger } = options;
   const result = await requestCode(options.sql, {
     chatFingerprint: ctx.state.chatFingerprint,
     email,
-    pepper: options.token,
+    pepper: options.chatIds.linkCodeKey,
+    // Not awaited by requestCode: the reply never waits for SMTP, nor tells its failure.
     send: async (to, code, firstName) => {
-      if (!mailer) throw new Error("no mailer configured");
-      await mailer.send({
-        to,
-        subject: `CompuCar: your Telegram code ${code}`,
-        text: `Hello ${firstName},\n\nYour code to link Telegram to your CompuCar account is: ${code}\n\nIt is valid for 10 minutes. If you did not ask for it, ignore this email.\n\nCompuCar`,
-      });
+      try {
+        if (!mailer) throw new Error("no mailer configured (SMTP_URL)");
+        await mailer.send({
+          to,
+          subject: `CompuCar: your Telegram code ${code}`,
+          text: `Hello ${firstName},\n\nYour code to link Telegram to your CompuCar account is: ${code}\n\nIt is valid for 10 minutes. If you did not ask for it, ignore this email.\n\nCompuCar`,
+        });
+      } catch (error) {
+        logger.error(
+          { mailError: mailFailure(error) },
+          "bot: a verification mail could not be sent",
+        );
+      }
     },
   });
   await ctx.reply(result.status === "sent" ? m.codeSent : m.rateLimited);
+}
+
+/**
+ * What is safe to log of a mail failure: nodemailer's code, SMTP command and reply code,
+ * never its message (it may quote the address or the server's reply).
+ */
+function mailFailure(error: unknown): Record<string, unknown> {
+  const e = (error ?? {}) as { code?: unknown; command?: unknown; responseCode?: unknown };
+  return {
+    code: e.code ?? (error instanceof Error ? error.name : "unknown"),
+    command: e.command,
+    responseCode: e.responseCode,
+  };
+}
+
+/**
+ * /link email with LINK_VERIFICATION=none: links at once when the email belongs to an
+ * account no other chat uses. The reply is the same whatever the outcome, so it does not
+ * say whether the email is registered (a linked customer sees their files with /files).
+ */
+async function quickLink(ctx: BotContext, options: BotOptions, email: string): Promise<void> {
+  const m = t(ctx);
+  const chatId = ctx.chat?.id;
+  if (chatId === undefined) return;
+  if (ctx.state.account) {
+    await ctx.reply(m.chatAlreadyLinked);
+    return;
+  }
+  const user = await findCustomerByEmail(options.sql, email);
+  if (user) {
+    await linkChat(options.sql, options.chatIds, {
+      userId: user.id,
+      chatId,
+      username: ctx.from?.username,
+      proven: false,
+      detail: "linked by email without verification (LINK_VERIFICATION=none)",
+    });
+  }
+  await ctx.reply(m.quickLinkDone);
 }
 
 /** /verify code: links the chat when the emailed code is right. */
@@ -129,12 +210,13 @@ async function checkCode(ctx: BotContext, options: BotOptions, code: string): Pr
   const result = await verifyCode(options.sql, {
     chatFingerprint: ctx.state.chatFingerprint,
     code,
-    pepper: options.token,
+    pepper: options.chatIds.linkCodeKey,
   });
   if (result.status === "ok")
     await completeLink(ctx, options, result.userId, true, "linked after email verification");
   else if (result.status === "wrong") await ctx.reply(m.wrongCode(result.triesLeft));
   else if (result.status === "burned") await ctx.reply(m.burned, HTML);
+  else if (result.status === "too-many-tries") await ctx.reply(m.tooManyTries, HTML);
   else await ctx.reply(m.noCode, HTML);
 }
 
@@ -165,7 +247,7 @@ async function completeLink(
         ? m.chatLinkedElsewhere
         : result.reason === "account-linked-elsewhere"
           ? m.accountLinkedElsewhere
-          : m.emailNotFound,
+          : m.badToken,
     );
     return;
   }

@@ -24,8 +24,16 @@ export const MESSAGES = {
       `✅ Your Telegram account is now linked to CompuCar!\n\n👋 Welcome, ${name}. You will get a message here whenever one of your files or orders changes.`,
     movedAway:
       "ℹ️ Your CompuCar account was linked to another Telegram chat. This chat will no longer get notifications.",
-    emailNotFound:
-      "❌ No CompuCar account uses this email. Check it, or create an account on the website first.",
+    tooManyTries:
+      "❌ Too many wrong codes for this email. Please wait an hour, or open the Telegram link from your account page on the website.",
+    quickLinkDone:
+      "🔗 If this email belongs to a CompuCar account that no other Telegram chat uses, this chat is now linked to it: send /files to see your files.",
+    chatAlreadyLinked:
+      "This chat is already linked to a CompuCar account. Send /unlink first to link another one.",
+    relinkConfirm: (account: string) =>
+      `⚠️ This link is for another CompuCar account: <b>${account}</b>.\n\nThis chat is linked to your current account. Switch this chat to ${account}? Your current account will stop getting notifications here.`,
+    relinkYes: "Yes, switch",
+    relinkNo: "No, keep my account",
     chatLinkedElsewhere:
       "❌ This Telegram account is already linked to another CompuCar account. Send /unlink first.",
     accountLinkedElsewhere:
@@ -56,6 +64,8 @@ export const MESSAGES = {
     support: "🆘 CompuCar support",
     supportNone: "🆘 Contact us through the website.",
     help: "ℹ️ What I can do:\n\n/start – start or welcome back\n/link email – link your CompuCar account\n/verify code – finish linking with the emailed code\n/files – your latest files\n/orders – your latest orders\n/settings – notifications, quiet hours, language\n/support – how to reach us\n/unlink – stop notifications here\n/help – this list",
+    slowDown:
+      "🐢 Too many messages at once: I skipped some. Please wait for my answers, then send again.",
     unknown: "🤔 I did not understand that. Send /help to see what I can do.",
     error: "⚠️ Something went wrong on our side. Please try again in a minute.",
     commands: {
@@ -94,8 +104,16 @@ export const MESSAGES = {
       `✅ Votre compte Telegram est maintenant lié à CompuCar !\n\n👋 Bienvenue, ${name}. Vous recevrez un message ici dès qu'un de vos fichiers ou commandes change.`,
     movedAway:
       "ℹ️ Votre compte CompuCar a été lié à une autre conversation Telegram. Cette conversation ne recevra plus de notifications.",
-    emailNotFound:
-      "❌ Aucun compte CompuCar n'utilise cet email. Vérifiez-le, ou créez d'abord un compte sur le site.",
+    tooManyTries:
+      "❌ Trop de codes erronés pour cet email. Attendez une heure, ou ouvrez le lien Telegram depuis votre compte sur le site.",
+    quickLinkDone:
+      "🔗 Si cet email correspond à un compte CompuCar qu'aucune autre conversation Telegram n'utilise, cette conversation y est maintenant liée : envoyez /files pour voir vos fichiers.",
+    chatAlreadyLinked:
+      "Cette conversation est déjà liée à un compte CompuCar. Envoyez d'abord /unlink pour en lier un autre.",
+    relinkConfirm: (account: string) =>
+      `⚠️ Ce lien est destiné à un autre compte CompuCar : <b>${account}</b>.\n\nCette conversation est liée à votre compte actuel. La lier à ${account} ? Votre compte actuel ne recevra plus de notifications ici.`,
+    relinkYes: "Oui, changer",
+    relinkNo: "Non, garder mon compte",
     chatLinkedElsewhere:
       "❌ Ce compte Telegram est déjà lié à un autre compte CompuCar. Envoyez d'abord /unlink.",
     accountLinkedElsewhere: "❌ Ce compte CompuCar est déjà lié à un autre compte Telegram.",
@@ -128,6 +146,8 @@ export const MESSAGES = {
     support: "🆘 Support CompuCar",
     supportNone: "🆘 Contactez-nous via le site.",
     help: "ℹ️ Ce que je sais faire :\n\n/start – démarrer\n/link email – lier votre compte CompuCar\n/verify code – terminer la liaison avec le code reçu\n/files – vos derniers fichiers\n/orders – vos dernières commandes\n/settings – notifications, heures calmes, langue\n/support – nous contacter\n/unlink – arrêter les notifications ici\n/help – cette liste",
+    slowDown:
+      "🐢 Trop de messages à la fois : j'en ai ignoré certains. Attendez mes réponses, puis renvoyez.",
     unknown: "🤔 Je n'ai pas compris. Envoyez /help pour voir ce que je sais faire.",
     error: "⚠️ Un problème est survenu de notre côté. Réessayez dans une minute.",
     commands: {
@@ -161,7 +181,15 @@ export const MESSAGES = {
       `✅ تم ربط حسابك في تيليغرام بـ CompuCar!\n\n👋 مرحبًا ${name}. ستصلك رسالة هنا كلما تغيّر أحد ملفاتك أو طلباتك.`,
     movedAway:
       "ℹ️ تم ربط حسابك في CompuCar بمحادثة تيليغرام أخرى. لن تصل الإشعارات إلى هذه المحادثة بعد الآن.",
-    emailNotFound: "❌ لا يوجد حساب CompuCar بهذا البريد. تحقّق منه أو أنشئ حسابًا في الموقع أولًا.",
+    tooManyTries:
+      "❌ رموز خاطئة كثيرة لهذا البريد. انتظر ساعة، أو افتح رابط تيليغرام من صفحة حسابك في الموقع.",
+    quickLinkDone:
+      "🔗 إذا كان هذا البريد لحساب CompuCar لا تستخدمه محادثة تيليغرام أخرى، فقد تم ربط هذه المحادثة به: أرسل /files لرؤية ملفاتك.",
+    chatAlreadyLinked: "هذه المحادثة مربوطة بحساب CompuCar. أرسل /unlink أولًا لربط حساب آخر.",
+    relinkConfirm: (account: string) =>
+      `⚠️ هذا الرابط لحساب CompuCar آخر: <b>${account}</b>.\n\nهذه المحادثة مربوطة بحسابك الحالي. هل تريد ربطها بـ ${account}؟ لن تصل إشعارات حسابك الحالي إلى هنا بعد ذلك.`,
+    relinkYes: "نعم، بدّل",
+    relinkNo: "لا، احتفظ بحسابي",
     chatLinkedElsewhere: "❌ حساب تيليغرام هذا مربوط بحساب CompuCar آخر. أرسل /unlink أولًا.",
     accountLinkedElsewhere: "❌ حساب CompuCar هذا مربوط بحساب تيليغرام آخر.",
     badToken:
@@ -190,6 +218,7 @@ export const MESSAGES = {
     support: "🆘 دعم CompuCar",
     supportNone: "🆘 تواصل معنا عبر الموقع.",
     help: "ℹ️ ما يمكنني فعله:\n\n/start – البدء\n/link email – ربط حسابك في CompuCar\n/verify code – إكمال الربط بالرمز المرسل\n/files – آخر ملفاتك\n/orders – آخر طلباتك\n/settings – الإشعارات والساعات الهادئة واللغة\n/support – التواصل معنا\n/unlink – إيقاف الإشعارات هنا\n/help – هذه القائمة",
+    slowDown: "🐢 رسائل كثيرة دفعة واحدة: تجاهلت بعضها. انتظر ردودي ثم أعد الإرسال.",
     unknown: "🤔 لم أفهم ذلك. أرسل /help لترى ما يمكنني فعله.",
     error: "⚠️ حدث خطأ من جهتنا. حاول مجددًا بعد دقيقة.",
     commands: {

@@ -81,6 +81,22 @@ export function unblockChat(sql: postgres.Sql, userId: string): Promise<void> {
   });
 }
 
+/**
+ * Forgets a block when the customer links a chat (a block belongs to the chat it was seen
+ * on, stored per customer): audited as an unblock by actor `bot`. Run it inside the
+ * linking transaction.
+ */
+export async function clearBlockOnLink(tx: postgres.TransactionSql, userId: string): Promise<void> {
+  await tx`
+    WITH cleared AS (
+      UPDATE telegram.chat_prefs SET blocked_at = NULL, updated_at = now()
+       WHERE user_id = ${userId} AND blocked_at IS NOT NULL
+      RETURNING user_id)
+    INSERT INTO telegram.link_audit (user_id, action, actor, detail)
+    SELECT user_id, 'unblock', 'bot', 'a chat was linked: the block of the earlier chat no longer applies'
+      FROM cleared`;
+}
+
 async function setBlocked(
   sql: postgres.Sql,
   userId: string,

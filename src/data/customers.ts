@@ -69,7 +69,7 @@ export async function lookUpChat(
 
 /** The account registered with `email` (compared case-insensitively), if any. */
 export async function findCustomerByEmail(
-  sql: postgres.Sql,
+  sql: postgres.Sql | postgres.TransactionSql,
   email: string,
 ): Promise<{ id: string; email: string; firstName: string } | undefined> {
   const [user] = await sql<Array<{ id: string; email: string; firstName: string }>>`

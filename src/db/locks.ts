@@ -26,3 +26,11 @@ export const POLLING_LOCK = [LOCK_CLASS, 3] as const;
 
 /** The busy locks' ids (class LOCK_CLASS), taken and tested by our SQL functions only. */
 export const BUSY_LOCK_IDS = { first: 16, last: 31 } as const;
+
+/**
+ * Prefixes of the one-key (bigint) advisory locks of linking by email code:
+ * `pg_advisory_xact_lock(hashtextextended(prefix || key, 0))`, per chat fingerprint and
+ * per lowercased email (src/linking/link.ts). The one-key space never meets the pairs above.
+ */
+export const LINK_CHAT_LOCK = "compucar-link-chat:";
+export const LINK_EMAIL_LOCK = "compucar-link-email:";

@@ -17,12 +17,18 @@ export interface SmtpSink {
   mailsTo(address: string): ReceivedMail[];
   /** Resolves with the mails to `address` once there are at least `count`. */
   waitForMails(address: string, count: number): Promise<ReceivedMail[]>;
+  /**
+   * Mails that arrive from now on are read but not acknowledged (nor kept in `mails`)
+   * until the returned function is called: a mail server that hangs, no clock.
+   */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
 /** Starts an SMTP sink on 127.0.0.1 and a free port. */
 export async function startSmtpSink(): Promise<SmtpSink> {
   const mails: ReceivedMail[] = [];
+  let held: Promise<void> | undefined;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -33,8 +39,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         raw += chunk.toString("utf8");
       });
       stream.on("end", () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address).join(","), raw });
-        callback();
+        void (held ?? Promise.resolve()).then(() => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address).join(","), raw });
+          callback();
+        });
       });
     },
   });
@@ -51,6 +59,16 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         what: `${count} mail(s) to ${address}`,
       });
       return mailsTo(address);
+    },
+    hold: () => {
+      let release = () => {};
+      held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return () => {
+        held = undefined;
+        release();
+      };
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -128,6 +128,13 @@ export function website(sql: postgres.Sql) {
                "paidAt" = CASE WHEN ${status} = 'SUCCEEDED' THEN now() ELSE "paidAt" END, "updatedAt" = now()
          WHERE id = ${paymentId}`;
     },
+
+    /** A one-time deep-link token for the customer, as the website's account page makes it. */
+    async createLinkToken(userId: string): Promise<string> {
+      const [{ token }] = await sql<[{ token: string }]>`
+        SELECT telegram.create_link_token(${userId}) AS token`;
+      return token;
+    },
   };
 }
 
