@@ -13,15 +13,19 @@ const EMBEDDED_DATABASE = "compucar";
 /** The database the service runs on, and how to let go of it. */
 export interface Database {
   readonly url: string;
-  /** True when this process started an embedded PostgreSQL for it. */
+  /** True when the database is the embedded PostgreSQL of `./.data`. */
   readonly embedded: boolean;
-  /** Stops the embedded server, if any. */
+  /** Stops the embedded server when this process started it. */
   close(): Promise<void>;
 }
 
 /**
- * `DATABASE_URL` when set. Otherwise an embedded PostgreSQL kept in `./.data` (persistent),
- * with the website's tables created on first use so the service has something to watch.
+ * `DATABASE_URL` when set. Otherwise the embedded PostgreSQL kept in `./.data`
+ * (persistent, 127.0.0.1 only, a random superuser password in
+ * `./.data/postgres/superuser.password`), with the website's tables created on first use
+ * so the service has something to watch. When that server is already running (the service
+ * is up and a script starts), this connects to it. The one way the service and the scripts
+ * find their database.
  */
 export async function openDatabase(
   databaseUrl: string | undefined,
@@ -37,7 +41,7 @@ export async function openDatabase(
   });
   const url = server.url.replace(/\/postgres$/, `/${EMBEDDED_DATABASE}`);
   logger.info(
-    `DATABASE_URL is not set: using the embedded PostgreSQL in ${path.relative(process.cwd(), dir) || dir} (${url.replace(/:[^:@/]+@/, ":***@")})`,
+    `DATABASE_URL is not set: using the embedded PostgreSQL in ${path.relative(process.cwd(), dir) || dir}${server.started ? "" : ", already running"} (${url.replace(/:[^:@/]+@/, ":***@")})`,
   );
   const admin = postgres(server.url, { max: 1, onnotice: () => {} });
   try {
