@@ -5,8 +5,9 @@
  */
 import type { Server } from "node:http";
 import { hostname } from "node:os";
+import { Api } from "grammy";
 import postgres from "postgres";
-import { type CustomerBot, createBot, runBot } from "./bot/bot.ts";
+import { type CustomerBot, createBot, setCommands } from "./bot/bot.ts";
 import { webhookReceiver } from "./bot/webhook.ts";
 import { type Config, describeConfig, loadConfig } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
@@ -17,13 +18,21 @@ import {
   databaseHealth,
   listenerHealth,
   type PartChecks,
+  probeTelegram,
+  type TelegramWatch,
+  watchTelegram,
 } from "./health.ts";
 import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
 import { createMetrics, type Metrics, recordNotifierEvent } from "./metrics.ts";
-import { createNotifier, type Notifier } from "./notifier/notifier.ts";
-import { type PollingLeader, startPollingLeader } from "./polling.ts";
+import { createNotifier, type Notifier, type NotifierEvent } from "./notifier/notifier.ts";
+import {
+  type PollingLeader,
+  pollUpdates,
+  startPollingLeader,
+  type UpdatesPoller,
+} from "./polling.ts";
 import { startRetention } from "./retention.ts";
 import { createShutdown, type Shutdown } from "./shutdown.ts";
 
@@ -59,6 +68,8 @@ interface Wiring {
   readonly sql: postgres.Sql;
   readonly metrics: Metrics;
   readonly shutdown: Shutdown;
+  /** What the parts last learned of Telegram's reachability. */
+  readonly telegram: TelegramWatch;
 }
 
 /** `npm start`: runs until SIGTERM/SIGINT; returns the exit code. */
@@ -90,7 +101,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     });
     shutdown.add("database connections", () => sql.end({ timeout: 2 }));
     const metrics = createMetrics(sql);
-    const http = await startParts({ config, logger, database, sql, metrics, shutdown }, options);
+    const telegram = watchTelegram();
+    const http = await startParts(
+      { config, logger, database, sql, metrics, shutdown, telegram },
+      options,
+    );
     if (options.signals !== false) shutdown.handleSignals();
     return {
       config,
@@ -116,7 +131,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   const runNotifierPart = options.only !== "bot";
   const notifier = runNotifierPart ? notifierPart(wiring) : undefined;
   const bot = runBotPart ? botPart(wiring) : undefined;
-  let leader: PollingLeader | undefined;
+  let updates: Updates | undefined;
 
   const webhook =
     bot && config.telegram.mode === "webhook" && config.telegram.enabled
@@ -131,13 +146,21 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   const http = await httpPart(wiring, webhook, {
     database: databaseHealth(sql),
     listener: notifier && listenerHealth(notifier),
-    bot: bot && botHealth(config.telegram, () => leader?.state()),
+    bot:
+      bot &&
+      botHealth(
+        config.telegram,
+        () => updates?.leader?.state(),
+        () => updates?.poller()?.state(),
+      ),
+    telegram: config.telegram.enabled ? wiring.telegram.check : () => "disabled",
   });
+  if (config.telegram.enabled) telegramProbe(wiring);
   if (notifier) {
     await notifier.start();
     shutdown.add("notifier", () => notifier.stop({ timeoutMs: 2_500 }));
   }
-  if (bot) leader = updatesPart(wiring, bot);
+  if (bot) updates = updatesPart(wiring, bot);
   const retention = startRetention(sql, logger, config.outboxRetentionDays);
   shutdown.add("retention", () => retention.stop());
   logger.info(
@@ -146,8 +169,17 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   return http;
 }
 
+/** A getMe now and then, when no part has called Telegram lately (see probeTelegram). */
+function telegramProbe({ config, telegram, shutdown }: Wiring): void {
+  const api = new Api(config.telegram.token, { apiRoot: config.telegram.apiRoot });
+  const probe = probeTelegram(telegram, (signal) =>
+    api.getMe(signal as unknown as Parameters<typeof api.getMe>[0]),
+  );
+  shutdown.add("Telegram probe", () => probe.stop());
+}
+
 /** The notifier, not yet started: events from the outbox to Telegram. */
-function notifierPart({ config, logger, database, sql, metrics }: Wiring): Notifier {
+function notifierPart({ config, logger, database, sql, metrics, telegram }: Wiring): Notifier {
   return createNotifier({
     sql,
     databaseUrl: database.url,
@@ -160,7 +192,11 @@ function notifierPart({ config, logger, database, sql, metrics }: Wiring): Notif
     concurrency: config.notifyConcurrency,
     enabled: config.telegram.enabled,
     workerId: `${hostname()}:${process.pid}`,
-    onEvent: (event) => recordNotifierEvent(metrics, event),
+    onEvent: (event) => {
+      recordNotifierEvent(metrics, event);
+      const reached = telegramReached(event);
+      if (reached) telegram.record(reached);
+    },
   });
 }
 
@@ -208,15 +244,28 @@ async function httpPart(
   return http;
 }
 
+/** What a notifier event says of Telegram's reachability (undefined: nothing). */
+function telegramReached(event: NotifierEvent): "ok" | "unreachable" | undefined {
+  if (event.type === "sent" || event.type === "failed") return "ok";
+  if (event.type !== "retry") return undefined;
+  return event.reason === "network" || /^5\d\d$/.test(event.reason) ? "unreachable" : "ok";
+}
+
+/** How updates come in polling mode: the leader lock, and the poller while it leads. */
+interface Updates {
+  readonly leader: PollingLeader;
+  poller(): UpdatesPoller | undefined;
+}
+
 /**
  * How the bot gets its updates: in polling mode, long polling under the leader lock
  * (returned); in webhook mode through HTTP (nothing to start); with the kill switch
  * off, not at all.
  */
 function updatesPart(
-  { config, logger, database, shutdown }: Wiring,
+  { config, logger, database, shutdown, telegram }: Wiring,
   bot: CustomerBot,
-): PollingLeader | undefined {
+): Updates | undefined {
   if (!config.telegram.enabled) {
     logger.warn(
       "TELEGRAM_CUSTOMER_BOT_ENABLED=false: not sending or answering anything; events wait in the outbox",
@@ -224,15 +273,27 @@ function updatesPart(
     return undefined;
   }
   if (config.telegram.mode !== "polling") return undefined;
+  let poller: UpdatesPoller | undefined;
   const leader = startPollingLeader({
     databaseUrl: database.url,
     logger,
     startPolling: async () => {
       await bot.api.deleteWebhook().catch(() => {});
-      const handle = runBot(bot, { logger });
-      return { stop: () => handle.stop() };
+      void setCommands(bot, logger);
+      const current = pollUpdates(bot, {
+        logger,
+        onOutcome: (state) =>
+          telegram.record(state === "unreachable" || state === "unauthorized" ? state : "ok"),
+      });
+      poller = current;
+      return {
+        stop: async () => {
+          if (poller === current) poller = undefined;
+          await current.stop();
+        },
+      };
     },
   });
   shutdown.add("polling", () => leader.stop());
-  return leader;
+  return { leader, poller: () => poller };
 }

@@ -38,7 +38,7 @@ describe("/healthz of the running service", () => {
     const first = await start(fixtures.db.url);
     const polls = {
       status: 200,
-      body: { status: "ok", database: "ok", listener: "ok", bot: "ok" },
+      body: { status: "ok", database: "ok", listener: "ok", bot: "ok", telegram: "ok" },
     };
     await until(async () => JSON.stringify(await first.health()) === JSON.stringify(polls), {
       what: "the first instance healthy and polling",
@@ -49,7 +49,7 @@ describe("/healthz of the running service", () => {
     });
     expect(await second.health()).toEqual({
       status: 200,
-      body: { status: "ok", database: "ok", listener: "ok", bot: "standby" },
+      body: { status: "ok", database: "ok", listener: "ok", bot: "standby", telegram: "ok" },
     });
     expect(await first.health()).toEqual(polls);
 
@@ -78,6 +78,7 @@ describe("/healthz of the running service", () => {
       database: { error: expect.stringContaining("does not exist") },
       listener: { error: expect.any(String) },
       bot: expect.any(String),
+      telegram: expect.any(String),
     });
   });
 });
