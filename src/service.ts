@@ -25,7 +25,7 @@ import {
 import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
-import { createMetrics, type Metrics, recordNotifierEvent } from "./metrics.ts";
+import { createMetrics, type Metrics, recordNotifierEvent, watchParts } from "./metrics.ts";
 import { createNotifier, type Notifier, type NotifierEvent } from "./notifier/notifier.ts";
 import {
   type PollingLeader,
@@ -143,7 +143,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
         )
       : undefined;
 
-  const http = await httpPart(wiring, webhook, {
+  const checks = {
     database: databaseHealth(sql),
     listener: notifier && listenerHealth(notifier),
     bot:
@@ -153,7 +153,22 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
         () => updates?.leader?.state(),
         () => updates?.poller()?.state(),
       ),
-    telegram: config.telegram.enabled ? wiring.telegram.check : () => "disabled",
+    telegram: config.telegram.enabled ? wiring.telegram.check : () => "disabled" as const,
+  };
+  const http = await httpPart(wiring, webhook, checks);
+  watchParts(wiring.metrics, async () => {
+    const [database, listener, poller] = await Promise.all([
+      checks.database(),
+      checks.listener?.(),
+      checks.bot?.(),
+    ]);
+    return {
+      database: database === "ok",
+      listener: listener === "ok",
+      telegram: wiring.telegram.state() === "ok",
+      poller: poller === "ok",
+      notifier: notifier !== undefined && config.telegram.enabled && !notifier.health().fatal,
+    };
   });
   if (config.telegram.enabled) telegramProbe(wiring);
   if (notifier) {

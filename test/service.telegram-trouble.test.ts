@@ -122,6 +122,10 @@ describe("the Bot API unreachable", () => {
       listener: "ok",
       telegram: "unreachable",
     });
+    const metrics = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
+    expect(metrics).toContain('telegram_part_up{part="telegram"} 0');
+    expect(metrics).toContain('telegram_part_up{part="poller"} 0');
+    expect(metrics).toContain('telegram_part_up{part="database"} 1');
     expect(service.lines().some((l) => l.msg.includes("cannot reach the Telegram Bot API"))).toBe(
       true,
     );
