@@ -10,7 +10,7 @@ import postgres from "postgres";
 import { type CustomerBot, createBot, setCommands } from "./bot/bot.ts";
 import { webhookReceiver } from "./bot/webhook.ts";
 import { type Config, describeConfig, loadConfig } from "./config.ts";
-import { type Database, openDatabase } from "./db/database.ts";
+import { checkSessionConnection, type Database, openDatabase } from "./db/database.ts";
 import { ensureMigrated } from "./db/migration-check.ts";
 import {
   botHealth,
@@ -89,11 +89,18 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const logger = options.logger ?? createLogger(config.logLevel);
   logger.debug({ config: describeConfig(config) }, "configuration");
 
-  const database: Database = await openDatabase(config.databaseUrl, logger);
+  const database: Database = await openDatabase(config.databaseUrl, logger, {
+    directUrl: config.databaseDirectUrl,
+  });
   const shutdown = createShutdown({ logger });
   shutdown.add("database", () => database.close());
   try {
     await ensureMigrated(database, logger);
+    await checkSessionConnection(
+      database,
+      logger,
+      config.databaseDirectUrl ? "DATABASE_DIRECT_URL" : "DATABASE_URL",
+    );
     const sql = postgres(database.url, {
       max: 10,
       onnotice: () => {},
@@ -197,7 +204,7 @@ function telegramProbe({ config, telegram, shutdown }: Wiring): void {
 function notifierPart({ config, logger, database, sql, metrics, telegram }: Wiring): Notifier {
   return createNotifier({
     sql,
-    databaseUrl: database.url,
+    databaseUrl: database.directUrl,
     apiRoot: config.telegram.apiRoot,
     token: config.telegram.token,
     chatIds: config.chatIds,
@@ -290,7 +297,7 @@ function updatesPart(
   if (config.telegram.mode !== "polling") return undefined;
   let poller: UpdatesPoller | undefined;
   const leader = startPollingLeader({
-    databaseUrl: database.url,
+    databaseUrl: database.directUrl,
     logger,
     startPolling: async () => {
       await bot.api.deleteWebhook().catch(() => {});
