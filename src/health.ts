@@ -2,13 +2,13 @@
  * What /healthz reports: one entry per running part, each checked when asked. The status
  * (see {@link summarize}) is `ok` (HTTP 200) when every part is `ok`, `standby` or
  * `disabled`; `degraded` (still 200: a restart would not help) when a part is up but
- * cannot do its work (`conflict`, `unreachable`, `unauthorized`, `unknown`); `unhealthy`
+ * cannot do its work (`conflict`, `unreachable`, `unauthorized`, `unknown`, `behind`); `unhealthy`
  * (503) when any part reports an error.
  */
 import type postgres from "postgres";
 
 /** A part that runs but cannot do its work; the words say why. */
-export type Degraded = "conflict" | "unreachable" | "unauthorized" | "unknown";
+export type Degraded = "conflict" | "unreachable" | "unauthorized" | "unknown" | "behind";
 
 /** One part of the service as /healthz reports it. */
 export type PartHealth = "ok" | "standby" | "disabled" | Degraded | { error: string };
@@ -69,6 +69,26 @@ export function databaseHealth(sql: postgres.Sql, timeoutMs = 2_000): PartCheck 
       return { error: error instanceof Error ? error.message : String(error) };
     } finally {
       clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * The outbox: `behind` when an event due now has waited longer than `staleSeconds`
+ * (defaults to 300) since the website's transaction, else `ok`; `unknown` when the query
+ * fails (the `database` part says why). Events held by quiet hours or a retry's wait are
+ * not due yet and do not count.
+ */
+export function backlogHealth(sql: postgres.Sql, staleSeconds = 300): PartCheck {
+  return async () => {
+    try {
+      const [row] = await sql<[{ age: number }]>`
+        SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
+          FROM telegram.outbox
+         WHERE status = 'pending' AND (due_at IS NULL OR due_at <= now())`;
+      return (row?.age ?? 0) > staleSeconds ? "behind" : "ok";
+    } catch {
+      return "unknown";
     }
   };
 }

@@ -13,6 +13,7 @@ import { type Config, describeConfig, loadConfig } from "./config.ts";
 import { checkSessionConnection, type Database, openDatabase } from "./db/database.ts";
 import { ensureMigrated } from "./db/migration-check.ts";
 import {
+  backlogHealth,
   botHealth,
   composeHealth,
   databaseHealth,
@@ -161,6 +162,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
         () => updates?.poller()?.state(),
       ),
     telegram: config.telegram.enabled ? wiring.telegram.check : () => "disabled" as const,
+    backlog: notifier && backlogHealth(sql),
   };
   const http = await httpPart(wiring, webhook, checks);
   watchParts(wiring.metrics, async () => {

@@ -38,7 +38,14 @@ describe("/healthz of the running service", () => {
     const first = await start(fixtures.db.url);
     const polls = {
       status: 200,
-      body: { status: "ok", database: "ok", listener: "ok", bot: "ok", telegram: "ok" },
+      body: {
+        status: "ok",
+        database: "ok",
+        listener: "ok",
+        bot: "ok",
+        telegram: "ok",
+        backlog: "ok",
+      },
     };
     await until(async () => JSON.stringify(await first.health()) === JSON.stringify(polls), {
       what: "the first instance healthy and polling",
@@ -49,7 +56,14 @@ describe("/healthz of the running service", () => {
     });
     expect(await second.health()).toEqual({
       status: 200,
-      body: { status: "ok", database: "ok", listener: "ok", bot: "standby", telegram: "ok" },
+      body: {
+        status: "ok",
+        database: "ok",
+        listener: "ok",
+        bot: "standby",
+        telegram: "ok",
+        backlog: "ok",
+      },
     });
     expect(await first.health()).toEqual(polls);
 
@@ -79,6 +93,7 @@ describe("/healthz of the running service", () => {
       listener: { error: expect.any(String) },
       bot: expect.any(String),
       telegram: expect.any(String),
+      backlog: "unknown",
     });
   });
 });

@@ -57,7 +57,14 @@ describe("a webhook set while the service polls", () => {
     );
     expect(degraded).toEqual({
       code: 200,
-      body: { status: "degraded", database: "ok", listener: "ok", bot: "conflict", telegram: "ok" },
+      body: {
+        status: "degraded",
+        database: "ok",
+        listener: "ok",
+        bot: "conflict",
+        telegram: "ok",
+        backlog: "ok",
+      },
     });
 
     const customer = 7_310_001;
