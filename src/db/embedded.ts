@@ -70,6 +70,9 @@ export class EmbeddedPostgresError extends Error {
   override name = "EmbeddedPostgresError";
 }
 
+/** Another server runs on the data folder. */
+class FolderInUse extends EmbeddedPostgresError {}
+
 /** The superuser password's file, 0600, inside the data folder. */
 export const SUPERUSER_PASSWORD_FILE = "superuser.password";
 /** As root: the binaries and any data folder the `postgres` user could not reach. */
@@ -122,18 +125,29 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   );
   const dir = root ? await reachableDataDir(asked, stateDir, user) : await ownDataDir(asked);
 
-  const attached = await runningServer(dir);
-  if (attached) {
+  const attach = async (): Promise<EmbeddedServer | undefined> => {
+    const attached = await runningServer(dir);
+    if (!attached) return undefined;
     return {
       url: superuserUrl(await readPassword(dir), attached.port),
       port: attached.port,
       started: false,
       stop: async () => {},
     };
-  }
+  };
+  const already = await attach();
+  if (already) return already;
   if (!existsSync(path.join(dir, "PG_VERSION"))) await initialise(bin, dir, user, log);
   const port = options.port ?? (await freePort());
-  const child = await launch(bin, dir, port, user, options.flags ?? [], log);
+  let child: ChildProcess;
+  try {
+    child = await launch(bin, dir, port, user, options.flags ?? [], log);
+  } catch (error) {
+    // Another program started the server of this folder a moment ago: use it.
+    const raced = error instanceof FolderInUse ? await attach() : undefined;
+    if (raced) return raced;
+    throw error;
+  }
   const password = await ensurePassword(dir, port);
   return {
     url: superuserUrl(password, port),
@@ -303,17 +317,32 @@ async function openUpTemporary(dir: string, tmp: string): Promise<void> {
   }
 }
 
-/** The server already running on `dir` (from its postmaster.pid), if any. */
+/**
+ * The server already running on `dir` (from its postmaster.pid), if any, once it accepts
+ * connections (another program may be starting it this very moment).
+ */
 async function runningServer(dir: string): Promise<{ port: number } | undefined> {
-  const text = await readFile(path.join(dir, "postmaster.pid"), "utf8").catch(() => "");
-  const [pid, , , port] = text.split("\n");
-  if (!pid || !port) return undefined;
-  try {
-    process.kill(Number(pid), 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return undefined;
+  for (let waited = 0; ; waited += 100) {
+    const text = await readFile(path.join(dir, "postmaster.pid"), "utf8").catch(() => undefined);
+    if (text === undefined) return undefined;
+    // pid, data folder, start time, port, socket folder, listen address, shared memory, status
+    const [pid, , , port, , , , status] = text.split("\n").map((line) => line.trim());
+    if (pid) {
+      try {
+        process.kill(Number(pid), 0);
+      } catch (error) {
+        // A crashed server's file: the next server replaces it.
+        if ((error as NodeJS.ErrnoException).code !== "EPERM") return undefined;
+      }
+    }
+    if (port && status === "ready") return { port: Number(port) };
+    if (waited >= 60_000) {
+      throw new EmbeddedPostgresError(
+        `The embedded PostgreSQL in ${dir} has not been ready for a minute (postmaster.pid: pid ${pid || "none"}, ${status || "no status"}): stop that server, or remove postmaster.pid if no server runs, and start again`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { port: Number(port) };
 }
 
 /** initdb with a random superuser password, saved 0600 as SUPERUSER_PASSWORD_FILE. */
@@ -478,8 +507,8 @@ function didNotStart(dir: string, port: number, errors: string): EmbeddedPostgre
       `The embedded PostgreSQL in ${dir} did not start: port ${port} on 127.0.0.1 is taken by another program; stop it, or set DATABASE_URL`,
     );
   }
-  if (/lock file .* already exists/.test(errors)) {
-    return new EmbeddedPostgresError(
+  if (/lock file "postmaster.pid" (already exists|is empty)/.test(errors)) {
+    return new FolderInUse(
       `The embedded PostgreSQL in ${dir} did not start: another server uses that folder; stop it (or the program that started it) and start again`,
     );
   }
