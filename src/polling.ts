@@ -2,6 +2,7 @@ import {
   createConcurrentSink,
   createRunner,
   createSource,
+  type RunnerHandle,
   type UpdateSupplier,
 } from "@grammyjs/runner";
 import { type Bot, type BotError, GrammyError, HttpError } from "grammy";
@@ -153,6 +154,8 @@ export type PollerState = "starting" | "ok" | "conflict" | "unreachable" | "unau
 /** A poller whose last getUpdates outcome can be asked. */
 export interface UpdatesPoller extends Poller {
   state(): PollerState;
+  /** The runner underneath (its size() is the updates being handled). */
+  readonly runner: RunnerHandle;
 }
 
 /** Options for {@link pollUpdates}. */
@@ -249,6 +252,7 @@ export function pollUpdates(bot: Bot<BotContext>, options: PollUpdatesOptions): 
   });
   return {
     state: () => state,
+    runner,
     async stop() {
       await runner.stop();
     },
