@@ -381,6 +381,8 @@ export class BotApiDouble {
             max_connections: body.max_connections ?? 40,
             has_secret: Boolean(body.secret_token),
           };
+          // As Telegram does: a long poll waiting now is ended with 409 Conflict.
+          this.pollWake?.();
         }
         return this.reply(res, record, 200, true, "Webhook was set");
       case "deleteWebhook":
@@ -410,13 +412,7 @@ export class BotApiDouble {
     record: Omit<RecordedRequest, "status">,
   ): Promise<void> {
     if (this.webhook) {
-      return this.reply(
-        res,
-        record,
-        409,
-        undefined,
-        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
-      );
+      return this.reply(res, record, 409, undefined, WEBHOOK_CONFLICT);
     }
     if (this.pollers > 0) {
       return this.reply(
@@ -452,6 +448,9 @@ export class BotApiDouble {
         this.pollers--;
         this.pollWake = undefined;
       }
+    }
+    if (this.webhook) {
+      return this.reply(res, record, 409, undefined, WEBHOOK_CONFLICT);
     }
     const allowed = record.body.allowed_updates as string[] | undefined;
     const batch = this.updates
@@ -587,6 +586,10 @@ export class BotApiDouble {
     if (this.waiters.size > 0) for (const waiter of [...this.waiters]) waiter();
   }
 }
+
+/** Telegram's answer to getUpdates while a webhook is set. */
+const WEBHOOK_CONFLICT =
+  "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
 
 /** nginx's page when the server behind it is down. */
 const BAD_GATEWAY_PAGE =

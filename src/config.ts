@@ -39,6 +39,8 @@ export {
 export interface Config {
   /** `DATABASE_URL`; `undefined` means the caller runs an embedded PostgreSQL. */
   readonly databaseUrl: string | undefined;
+  /** `DATABASE_DIRECT_URL`: for LISTEN and session advisory locks; defaults to `databaseUrl`. */
+  readonly databaseDirectUrl: string | undefined;
   readonly telegram: {
     /** `TELEGRAM_CUSTOMER_BOT_TOKEN`; in demo mode defaults to {@link DEMO_TELEGRAM_TOKEN}. */
     readonly token: string;
@@ -132,6 +134,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const demo = options.demo ?? false;
   const vars = new Variables(env, options.cwd);
   const databaseUrl = vars.read("DATABASE_URL");
+  const databaseDirectUrl = vars.read("DATABASE_DIRECT_URL");
   const telegram = readTelegram(vars, demo);
   const chatIds = readChatIds(vars, demo);
   const websiteUrl = vars.setting("WEBSITE_URL");
@@ -149,6 +152,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
 
   const config: Config = Object.assign(Object.create(safeToShow), {
     databaseUrl,
+    databaseDirectUrl,
     telegram: { ...telegram, token },
     chatIds,
     websiteUrl,

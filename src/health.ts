@@ -1,13 +1,31 @@
 /**
- * What /healthz reports: one entry per running part, each checked when asked. The HTTP
- * server answers 200 when every part is a word (`ok`, `standby`, `disabled`), 503 when
- * any part reports an error.
+ * What /healthz reports: one entry per running part, each checked when asked. The status
+ * (see {@link summarize}) is `ok` (HTTP 200) when every part is `ok`, `standby` or
+ * `disabled`; `degraded` (still 200: a restart would not help) when a part is up but
+ * cannot do its work (`conflict`, `unreachable`, `unauthorized`, `unknown`, `behind`); `unhealthy`
+ * (503) when any part reports an error.
  */
 import type postgres from "postgres";
 import type { Logger } from "./log.ts";
 
+/** A part that runs but cannot do its work; the words say why. */
+export type Degraded = "conflict" | "unreachable" | "unauthorized" | "unknown" | "behind";
+
 /** One part of the service as /healthz reports it. */
-export type PartHealth = "ok" | "standby" | "disabled" | { error: string };
+export type PartHealth = "ok" | "standby" | "disabled" | Degraded | { error: string };
+
+/** The overall status /healthz reports, and its HTTP code. */
+export function summarize(parts: Health): {
+  status: "ok" | "degraded" | "unhealthy";
+  code: number;
+} {
+  const values = Object.values(parts);
+  if (values.some((p) => typeof p !== "string")) return { status: "unhealthy", code: 503 };
+  if (values.every((p) => p === "ok" || p === "standby" || p === "disabled")) {
+    return { status: "ok", code: 200 };
+  }
+  return { status: "degraded", code: 200 };
+}
 
 /** The health of each part, by name (`database`, `listener`, `bot`). */
 export type Health = Record<string, PartHealth>;
@@ -68,6 +86,26 @@ export function databaseHealth(
   };
 }
 
+/**
+ * The outbox: `behind` when an event due now has waited longer than `staleSeconds`
+ * (defaults to 300) since the website's transaction, else `ok`; `unknown` when the query
+ * fails (the `database` part says why). Events held by quiet hours or a retry's wait are
+ * not due yet and do not count.
+ */
+export function backlogHealth(sql: postgres.Sql, staleSeconds = 300): PartCheck {
+  return async () => {
+    try {
+      const [row] = await sql<[{ age: number }]>`
+        SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
+          FROM telegram.outbox
+         WHERE status = 'pending' AND (due_at IS NULL OR due_at <= now())`;
+      return (row?.age ?? 0) > staleSeconds ? "behind" : "ok";
+    } catch {
+      return "unknown";
+    }
+  };
+}
+
 /** The notifier's LISTEN connection: up, reconnecting, or stopped by a fatal error. */
 export function listenerHealth(notifier: {
   health(): { listening: boolean; fatal?: string };
@@ -80,17 +118,86 @@ export function listenerHealth(notifier: {
 }
 
 /**
- * The bot: `disabled` by the kill switch; in webhook mode `ok`; in polling mode `ok`
- * while this instance polls and `standby` while another one does (or before the
- * polling lock was first tried).
+ * The bot: `disabled` by the kill switch; in webhook mode `ok`; in polling mode `standby`
+ * while another instance polls (or before the polling lock was first tried), else what
+ * this instance's getUpdates last said: `ok`, `conflict` (409: a webhook is set or another
+ * program polls), `unauthorized` (401), `unreachable`.
  */
 export function botHealth(
   telegram: { enabled: boolean; mode: "polling" | "webhook" },
   pollingState: () => "leader" | "standby" | "stopped" | undefined,
+  pollerState: () => "starting" | "ok" | Degraded | undefined = () => "ok",
 ): PartCheck {
   return () => {
     if (!telegram.enabled) return "disabled";
     if (telegram.mode === "webhook") return "ok";
-    return pollingState() === "leader" ? "ok" : "standby";
+    if (pollingState() !== "leader") return "standby";
+    const state = pollerState();
+    return state === undefined || state === "starting" ? "ok" : state;
   };
+}
+
+/** Whether the Bot API answered the last call this service made to it. */
+export type TelegramReach = "ok" | "unreachable" | "unauthorized" | "unknown";
+
+/** What the service last learned of Telegram, from any part that called it. */
+export interface TelegramWatch {
+  /** A call's outcome: Telegram answered (`ok`), refused the token, or could not be reached. */
+  record(outcome: Exclude<TelegramReach, "unknown">): void;
+  /** The last outcome (`unknown` before the first). */
+  state(): TelegramReach;
+  /** performance.now() of the last outcome, 0 before the first. */
+  lastAt(): number;
+  /** The `telegram` part of /healthz. */
+  readonly check: PartCheck;
+}
+
+/**
+ * Telegram reachability from what the parts see (the poller's getUpdates, the notifier's
+ * sends, the periodic getMe of src/service.ts): the last outcome wins.
+ */
+export function watchTelegram(): TelegramWatch {
+  let state: TelegramReach = "unknown";
+  let at = 0;
+  return {
+    record(outcome) {
+      state = outcome;
+      at = performance.now();
+    },
+    state: () => state,
+    lastAt: () => at,
+    check: () => state,
+  };
+}
+
+/** What a failed call to the Bot API says of Telegram's reachability. */
+export function telegramOutcome(error: unknown): Exclude<TelegramReach, "unknown"> {
+  const code = (error as { error_code?: unknown } | null)?.error_code;
+  if (typeof code !== "number") return "unreachable";
+  if (code === 401 || code === 404) return "unauthorized";
+  return code >= 500 ? "unreachable" : "ok";
+}
+
+/**
+ * Asks Telegram `getMe` now and every `everyMs` (defaults to 30 s) when no other call
+ * recorded an outcome in that time (webhook mode, a standby, an idle notifier), each
+ * call given up after `timeoutMs` (defaults to 10 s).
+ */
+export function probeTelegram(
+  watch: TelegramWatch,
+  getMe: (signal: AbortSignal) => Promise<unknown>,
+  options: { everyMs?: number; timeoutMs?: number } = {},
+): { stop(): void } {
+  const everyMs = options.everyMs ?? 30_000;
+  const probe = () => {
+    if (watch.state() !== "unknown" && performance.now() - watch.lastAt() < everyMs) return;
+    getMe(AbortSignal.timeout(options.timeoutMs ?? 10_000)).then(
+      () => watch.record("ok"),
+      (error: unknown) => watch.record(telegramOutcome(error)),
+    );
+  };
+  probe();
+  const timer = setInterval(probe, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Update } from "grammy/types";
-import type { Health } from "./health.ts";
+import { type Health, summarize } from "./health.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -85,8 +85,8 @@ export async function startHttpServer(options: HttpOptions): Promise<Server> {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (req.method === "GET" && url.pathname === "/healthz") {
       const parts = await options.health();
-      const healthy = Object.values(parts).every((p) => typeof p === "string");
-      return send(res, healthy ? 200 : 503, { status: healthy ? "ok" : "unhealthy", ...parts });
+      const { status, code } = summarize(parts);
+      return send(res, code, { status, ...parts });
     }
     if (req.method === "GET" && url.pathname === "/metrics") {
       res.writeHead(200, { "content-type": options.metrics.registry.contentType });

@@ -1,6 +1,38 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import type postgres from "postgres";
 import client from "prom-client";
+import { COMMANDS } from "./bot/command.ts";
+import { projectRoot } from "./db/migrations.ts";
 import type { NotifierEvent } from "./notifier/notifier.ts";
+import { KINDS } from "./vocabulary.ts";
+
+/** The `kind` label: the outbox kinds, `other` for one this version does not know. */
+export const KIND_LABELS = [...KINDS, "other"] as const;
+/** The `reason` label of telegram_messages_failed_total: a closed set. */
+export const FAILED_REASONS = [
+  "blocked",
+  "chat_not_found",
+  "bad_request",
+  "too_old",
+  "chat_id_unreadable",
+  "other",
+] as const;
+/** The `reason` label of telegram_messages_retried_total: a closed set. */
+export const RETRIED_REASONS = [
+  "rate_limited",
+  "server_error",
+  "network",
+  "timeout",
+  "other",
+] as const;
+/** The `reason` label of telegram_messages_skipped_total: a closed set. */
+export const SKIPPED_REASONS = ["not_linked", "muted", "blocked", "user_deleted", "other"] as const;
+/** The `type` label of telegram_bot_updates_total: the updates the bot asks for, and `other`. */
+export const UPDATE_TYPES = ["message", "callback_query", "my_chat_member", "other"] as const;
+/** The `part` label of telegram_part_up. */
+export const PARTS = ["database", "listener", "telegram", "poller", "notifier"] as const;
+export type Part = (typeof PARTS)[number];
 
 /** The service's Prometheus metrics, on their own registry (served at /metrics). */
 export interface Metrics {
@@ -12,11 +44,16 @@ export interface Metrics {
   readonly latency: client.Histogram<"kind">;
   readonly commands: client.Counter<"command">;
   readonly updates: client.Counter<"type">;
+  /** 1 while a part of this instance does its work (see {@link watchParts}). */
+  readonly partUp: client.Gauge<"part">;
 }
 
 /**
- * Creates the metrics. Gauges that describe the database (outbox backlog, oldest
- * pending event, linked customers) are read from it when Prometheus scrapes.
+ * Creates the metrics, every labelled series at 0 from the start (an alert on a rate sees
+ * 0, not "no data"), reasons from closed sets (the free text stays in the logs), and
+ * telegram_customer_bot_build_info. Gauges that describe the database (outbox backlog,
+ * oldest pending event, linked customers who have not blocked the bot) are read from it
+ * when Prometheus scrapes.
  */
 export function createMetrics(sql: postgres.Sql | undefined): Metrics {
   const registry = new client.Registry();
@@ -67,9 +104,92 @@ export function createMetrics(sql: postgres.Sql | undefined): Metrics {
       labelNames: ["type"],
       registers,
     }),
+    partUp: new client.Gauge({
+      name: "telegram_part_up",
+      help: "1 while the part of this instance does its work: database, listener (LISTEN), telegram (the Bot API answers), poller (this instance receives updates: polls without error, or webhook mode), notifier (running, token accepted); else 0.",
+      labelNames: ["part"],
+      registers,
+    }),
   };
+  new client.Gauge({
+    name: "telegram_customer_bot_build_info",
+    help: "Always 1; the labels say which version runs on which Node.js.",
+    labelNames: ["version", "node"],
+    registers,
+  }).set({ version: packageVersion(), node: process.versions.node }, 1);
+  zero(metrics);
   if (sql) registerDatabaseGauges(sql, registers);
   return metrics;
+}
+
+/** Every known label value at 0 (the linked parts down until they are first read). */
+function zero(metrics: Metrics): void {
+  for (const kind of KIND_LABELS) {
+    metrics.sent.inc({ kind }, 0);
+    metrics.latency.zero({ kind });
+    for (const reason of FAILED_REASONS) metrics.failed.inc({ kind, reason }, 0);
+    for (const reason of RETRIED_REASONS) metrics.retried.inc({ kind, reason }, 0);
+    for (const reason of SKIPPED_REASONS) metrics.skipped.inc({ kind, reason }, 0);
+  }
+  for (const command of [...COMMANDS, "other"]) metrics.commands.inc({ command }, 0);
+  for (const type of UPDATE_TYPES) metrics.updates.inc({ type }, 0);
+  for (const part of PARTS) metrics.partUp.set({ part }, 0);
+}
+
+/** Reads whether each part is up when Prometheus scrapes (a part not running is 0). */
+export function watchParts(
+  metrics: Metrics,
+  read: () => Promise<Partial<Record<Part, boolean>>>,
+): void {
+  const gauge = metrics.partUp as client.Gauge<"part"> & {
+    collect?: () => Promise<void>;
+  };
+  gauge.collect = async () => {
+    const up = await read().catch(() => ({}) as Partial<Record<Part, boolean>>);
+    for (const part of PARTS) gauge.set({ part }, up[part] ? 1 : 0);
+  };
+}
+
+function packageVersion(): string {
+  try {
+    const text = readFileSync(path.join(projectRoot, "package.json"), "utf8");
+    return (JSON.parse(text) as { version?: string }).version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The closed `kind` label of an outbox kind. */
+export function kindLabel(kind: string): (typeof KIND_LABELS)[number] {
+  return (KIND_LABELS as readonly string[]).includes(kind)
+    ? (kind as (typeof KIND_LABELS)[number])
+    : "other";
+}
+
+/**
+ * The closed `reason` label of a notifier event's reason (free text, an HTTP code,
+ * `network`...), for the counter of `type`.
+ */
+export function reasonLabel(type: "failed" | "retry" | "skipped", reason: string): string {
+  const text = reason.toLowerCase();
+  const word = /^429$|too many requests|rate/.test(text)
+    ? "rate_limited"
+    : /^5\d\d\b/.test(text)
+      ? "server_error"
+      : /timeout|timed out|etimedout|abort/.test(text)
+        ? "timeout"
+        : /network|econn|enotfound|eai_again|socket/.test(text)
+          ? "network"
+          : /chat not found/.test(text)
+            ? "chat_not_found"
+            : /bad request|^400\b/.test(text)
+              ? "bad_request"
+              : /block|deactivated|kicked|^403\b/.test(text)
+                ? "blocked"
+                : text.replace(/[\s-]+/g, "_");
+  const allowed: readonly string[] =
+    type === "failed" ? FAILED_REASONS : type === "retry" ? RETRIED_REASONS : SKIPPED_REASONS;
+  return allowed.includes(word) ? word : "other";
 }
 
 /** Gauges read from the database when Prometheus scrapes (NaN when the query fails). */
@@ -99,13 +219,16 @@ function registerDatabaseGauges(sql: postgres.Sql, registers: client.Registry[])
   });
   new client.Gauge({
     name: "telegram_linked_customers",
-    help: "Website accounts with a linked Telegram chat.",
+    help: "Website accounts with a linked Telegram chat that has not blocked the bot.",
     registers,
     async collect() {
       const [row] = await sql<[{ n: number }]>`
-        SELECT count(*)::int AS n FROM public.users WHERE "telegramChatId" IS NOT NULL`.catch(
-        () => [{ n: Number.NaN }],
-      );
+        SELECT count(*)::int AS n FROM public.users u
+         WHERE u."telegramChatId" IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM telegram.chat_prefs p
+                            WHERE p.user_id = u.id AND p.blocked_at IS NOT NULL)`.catch(() => [
+        { n: Number.NaN },
+      ]);
       this.set(row?.n ?? Number.NaN);
     },
   });
@@ -115,17 +238,26 @@ function registerDatabaseGauges(sql: postgres.Sql, registers: client.Registry[])
 export function recordNotifierEvent(metrics: Metrics, event: NotifierEvent): void {
   switch (event.type) {
     case "sent":
-      metrics.sent.inc({ kind: event.kind });
-      metrics.latency.observe({ kind: event.kind }, event.latencyMs / 1000);
+      metrics.sent.inc({ kind: kindLabel(event.kind) });
+      metrics.latency.observe({ kind: kindLabel(event.kind) }, event.latencyMs / 1000);
       break;
     case "failed":
-      metrics.failed.inc({ kind: event.kind, reason: event.reason });
+      metrics.failed.inc({
+        kind: kindLabel(event.kind),
+        reason: reasonLabel("failed", event.reason),
+      });
       break;
     case "skipped":
-      metrics.skipped.inc({ kind: event.kind, reason: event.reason });
+      metrics.skipped.inc({
+        kind: kindLabel(event.kind),
+        reason: reasonLabel("skipped", event.reason),
+      });
       break;
     case "retry":
-      metrics.retried.inc({ kind: event.kind, reason: event.reason });
+      metrics.retried.inc({
+        kind: kindLabel(event.kind),
+        reason: reasonLabel("retry", event.reason),
+      });
       break;
     default:
       break;

@@ -5,8 +5,9 @@
  */
 import type { Server } from "node:http";
 import { hostname } from "node:os";
+import { Api } from "grammy";
 import postgres from "postgres";
-import { type CustomerBot, createBot, runBot } from "./bot/bot.ts";
+import { type CustomerBot, createBot, setCommands } from "./bot/bot.ts";
 import { webhookReceiver } from "./bot/webhook.ts";
 import {
   type Config,
@@ -14,21 +15,30 @@ import {
   LINK_VERIFICATION_NONE_WARNING,
   loadConfig,
 } from "./config.ts";
-import { type Database, openDatabase } from "./db/database.ts";
+import { checkSessionConnection, type Database, openDatabase } from "./db/database.ts";
 import { ensureMigrated } from "./db/migration-check.ts";
 import {
+  backlogHealth,
   botHealth,
   composeHealth,
   databaseHealth,
   listenerHealth,
   type PartChecks,
+  probeTelegram,
+  type TelegramWatch,
+  watchTelegram,
 } from "./health.ts";
 import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
-import { createMetrics, type Metrics, recordNotifierEvent } from "./metrics.ts";
-import { createNotifier, type Notifier } from "./notifier/notifier.ts";
-import { type PollingLeader, startPollingLeader } from "./polling.ts";
+import { createMetrics, type Metrics, recordNotifierEvent, watchParts } from "./metrics.ts";
+import { createNotifier, type Notifier, type NotifierEvent } from "./notifier/notifier.ts";
+import {
+  type PollingLeader,
+  pollUpdates,
+  startPollingLeader,
+  type UpdatesPoller,
+} from "./polling.ts";
 import { startRetention } from "./retention.ts";
 import { createShutdown, type Shutdown } from "./shutdown.ts";
 
@@ -64,6 +74,8 @@ interface Wiring {
   readonly sql: postgres.Sql;
   readonly metrics: Metrics;
   readonly shutdown: Shutdown;
+  /** What the parts last learned of Telegram's reachability. */
+  readonly telegram: TelegramWatch;
 }
 
 /** `npm start`: runs until SIGTERM/SIGINT; returns the exit code. */
@@ -83,11 +95,18 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const logger = options.logger ?? createLogger(config.logLevel, { secrets: config.secrets });
   logger.debug({ config: describeConfig(config) }, "configuration");
 
-  const database: Database = await openDatabase(config.databaseUrl, logger);
+  const database: Database = await openDatabase(config.databaseUrl, logger, {
+    directUrl: config.databaseDirectUrl,
+  });
   const shutdown = createShutdown({ logger });
   shutdown.add("database", () => database.close());
   try {
     await ensureMigrated(database, logger);
+    await checkSessionConnection(
+      database,
+      logger,
+      config.databaseDirectUrl ? "DATABASE_DIRECT_URL" : "DATABASE_URL",
+    );
     const sql = postgres(database.url, {
       max: 10,
       onnotice: () => {},
@@ -95,7 +114,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     });
     shutdown.add("database connections", () => sql.end({ timeout: 2 }));
     const metrics = createMetrics(sql);
-    const http = await startParts({ config, logger, database, sql, metrics, shutdown }, options);
+    const telegram = watchTelegram();
+    const http = await startParts(
+      { config, logger, database, sql, metrics, shutdown, telegram },
+      options,
+    );
     if (options.signals !== false) shutdown.handleSignals();
     return {
       config,
@@ -121,7 +144,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   const runNotifierPart = options.only !== "bot";
   const notifier = runNotifierPart ? notifierPart(wiring) : undefined;
   const bot = runBotPart ? botPart(wiring) : undefined;
-  let leader: PollingLeader | undefined;
+  let updates: Updates | undefined;
 
   const webhook =
     bot && config.telegram.mode === "webhook" && config.telegram.enabled
@@ -133,16 +156,40 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
         )
       : undefined;
 
-  const http = await httpPart(wiring, webhook, {
+  const checks = {
     database: databaseHealth(sql, { logger }),
     listener: notifier && listenerHealth(notifier),
-    bot: bot && botHealth(config.telegram, () => leader?.state()),
+    bot:
+      bot &&
+      botHealth(
+        config.telegram,
+        () => updates?.leader?.state(),
+        () => updates?.poller()?.state(),
+      ),
+    telegram: config.telegram.enabled ? wiring.telegram.check : () => "disabled" as const,
+    backlog: notifier && backlogHealth(sql),
+  };
+  const http = await httpPart(wiring, webhook, checks);
+  watchParts(wiring.metrics, async () => {
+    const [database, listener, poller] = await Promise.all([
+      checks.database(),
+      checks.listener?.(),
+      checks.bot?.(),
+    ]);
+    return {
+      database: database === "ok",
+      listener: listener === "ok",
+      telegram: wiring.telegram.state() === "ok",
+      poller: poller === "ok",
+      notifier: notifier !== undefined && config.telegram.enabled && !notifier.health().fatal,
+    };
   });
+  if (config.telegram.enabled) telegramProbe(wiring);
   if (notifier) {
     await notifier.start();
     shutdown.add("notifier", () => notifier.stop({ timeoutMs: 2_500 }));
   }
-  if (bot) leader = updatesPart(wiring, bot);
+  if (bot) updates = updatesPart(wiring, bot);
   const retention = startRetention(sql, logger, config.outboxRetentionDays);
   shutdown.add("retention", () => retention.stop());
   logger.info(
@@ -151,11 +198,20 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   return http;
 }
 
+/** A getMe now and then, when no part has called Telegram lately (see probeTelegram). */
+function telegramProbe({ config, telegram, shutdown }: Wiring): void {
+  const api = new Api(config.telegram.token, { apiRoot: config.telegram.apiRoot });
+  const probe = probeTelegram(telegram, (signal) =>
+    api.getMe(signal as unknown as Parameters<typeof api.getMe>[0]),
+  );
+  shutdown.add("Telegram probe", () => probe.stop());
+}
+
 /** The notifier, not yet started: events from the outbox to Telegram. */
-function notifierPart({ config, logger, database, sql, metrics }: Wiring): Notifier {
+function notifierPart({ config, logger, database, sql, metrics, telegram }: Wiring): Notifier {
   return createNotifier({
     sql,
-    databaseUrl: database.url,
+    databaseUrl: database.directUrl,
     apiRoot: config.telegram.apiRoot,
     token: config.telegram.token,
     chatIds: config.chatIds,
@@ -165,7 +221,11 @@ function notifierPart({ config, logger, database, sql, metrics }: Wiring): Notif
     concurrency: config.notifyConcurrency,
     enabled: config.telegram.enabled,
     workerId: `${hostname()}:${process.pid}`,
-    onEvent: (event) => recordNotifierEvent(metrics, event),
+    onEvent: (event) => {
+      recordNotifierEvent(metrics, event);
+      const reached = telegramReached(event);
+      if (reached) telegram.record(reached);
+    },
   });
 }
 
@@ -215,15 +275,28 @@ async function httpPart(
   return http;
 }
 
+/** What a notifier event says of Telegram's reachability (undefined: nothing). */
+function telegramReached(event: NotifierEvent): "ok" | "unreachable" | undefined {
+  if (event.type === "sent" || event.type === "failed") return "ok";
+  if (event.type !== "retry") return undefined;
+  return event.reason === "network" || /^5\d\d$/.test(event.reason) ? "unreachable" : "ok";
+}
+
+/** How updates come in polling mode: the leader lock, and the poller while it leads. */
+interface Updates {
+  readonly leader: PollingLeader;
+  poller(): UpdatesPoller | undefined;
+}
+
 /**
  * How the bot gets its updates: in polling mode, long polling under the leader lock
  * (returned); in webhook mode through HTTP (nothing to start); with the kill switch
  * off, not at all.
  */
 function updatesPart(
-  { config, logger, database, shutdown }: Wiring,
+  { config, logger, database, shutdown, telegram }: Wiring,
   bot: CustomerBot,
-): PollingLeader | undefined {
+): Updates | undefined {
   if (!config.telegram.enabled) {
     logger.warn(
       "TELEGRAM_CUSTOMER_BOT_ENABLED=false: not sending or answering anything; events wait in the outbox",
@@ -231,15 +304,27 @@ function updatesPart(
     return undefined;
   }
   if (config.telegram.mode !== "polling") return undefined;
+  let poller: UpdatesPoller | undefined;
   const leader = startPollingLeader({
-    databaseUrl: database.url,
+    databaseUrl: database.directUrl,
     logger,
     startPolling: async () => {
       await bot.api.deleteWebhook().catch(() => {});
-      const handle = runBot(bot, { logger });
-      return { stop: () => handle.stop() };
+      void setCommands(bot, logger);
+      const current = pollUpdates(bot, {
+        logger,
+        onOutcome: (state) =>
+          telegram.record(state === "unreachable" || state === "unauthorized" ? state : "ok"),
+      });
+      poller = current;
+      return {
+        stop: async () => {
+          if (poller === current) poller = undefined;
+          await current.stop();
+        },
+      };
     },
   });
   shutdown.add("polling", () => leader.stop());
-  return leader;
+  return { leader, poller: () => poller };
 }

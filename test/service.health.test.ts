@@ -42,7 +42,14 @@ describe("/healthz of the running service", () => {
     const first = await start(fixtures.db.url);
     const polls = {
       status: 200,
-      body: { status: "ok", database: "ok", listener: "ok", bot: "ok" },
+      body: {
+        status: "ok",
+        database: "ok",
+        listener: "ok",
+        bot: "ok",
+        telegram: "ok",
+        backlog: "ok",
+      },
     };
     await until(async () => JSON.stringify(await first.health()) === JSON.stringify(polls), {
       what: "the first instance healthy and polling",
@@ -53,7 +60,14 @@ describe("/healthz of the running service", () => {
     });
     expect(await second.health()).toEqual({
       status: 200,
-      body: { status: "ok", database: "ok", listener: "ok", bot: "standby" },
+      body: {
+        status: "ok",
+        database: "ok",
+        listener: "ok",
+        bot: "standby",
+        telegram: "ok",
+        backlog: "ok",
+      },
     });
     expect(await first.health()).toEqual(polls);
 
@@ -82,6 +96,8 @@ describe("/healthz of the running service", () => {
       database: { error: "database unreachable" },
       listener: { error: expect.any(String) },
       bot: expect.any(String),
+      telegram: expect.any(String),
+      backlog: "unknown",
     });
     // PostgreSQL's own words (which database, which role) are for the operator only.
     expect(JSON.stringify(sick.body)).not.toContain(db.name);

@@ -91,8 +91,8 @@ describe("/metrics of the running service", () => {
     await telegram.waitForMessages(2, { chatId: 4303 });
     const settled = [
       'telegram_messages_sent_total{kind="file_uploaded"}',
-      'telegram_messages_failed_total{kind="file_uploaded",reason="chat not found"}',
-      'telegram_messages_skipped_total{kind="file_uploaded",reason="not linked"}',
+      'telegram_messages_failed_total{kind="file_uploaded",reason="chat_not_found"}',
+      'telegram_messages_skipped_total{kind="file_uploaded",reason="not_linked"}',
     ];
     // The three events counted, whichever way (a wrong count fails below).
     const counted = await until(
@@ -109,8 +109,8 @@ describe("/metrics of the running service", () => {
       other: delta('telegram_bot_commands_total{command="other"}'),
       sent: delta('telegram_messages_sent_total{kind="file_uploaded"}'),
       latencies: delta('telegram_delivery_latency_seconds_count{kind="file_uploaded"}'),
-      failed: delta('telegram_messages_failed_total{kind="file_uploaded",reason="chat not found"}'),
-      skipped: delta('telegram_messages_skipped_total{kind="file_uploaded",reason="not linked"}'),
+      failed: delta('telegram_messages_failed_total{kind="file_uploaded",reason="chat_not_found"}'),
+      skipped: delta('telegram_messages_skipped_total{kind="file_uploaded",reason="not_linked"}'),
       linked: delta("telegram_linked_customers"),
     }).toEqual({
       updates: 2,

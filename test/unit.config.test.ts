@@ -212,6 +212,7 @@ describe("describeConfig: what is safe to log", () => {
   it("a minimal configuration", () => {
     expect(describeConfig(load())).toEqual({
       databaseUrl: "unset (embedded PostgreSQL)",
+      databaseDirectUrl: "unset",
       telegram: {
         token: "set",
         enabled: true,
@@ -288,6 +289,7 @@ describe("CONFIG_VARIABLES", () => {
   it("marks exactly the credentials as secret", () => {
     expect(CONFIG_VARIABLES.filter((v) => v.secret).map((v) => v.name)).toEqual([
       "DATABASE_URL",
+      "DATABASE_DIRECT_URL",
       "TELEGRAM_CUSTOMER_BOT_TOKEN",
       "TELEGRAM_WEBHOOK_SECRET",
       "TELEGRAM_CHAT_ID_KEY",

@@ -1,7 +1,9 @@
-import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
+import { type RunnerHandle, sequentialize } from "@grammyjs/runner";
 import { Bot, type Context, GrammyError, type MiddlewareFn } from "grammy";
+import { pino } from "pino";
 import { pickLocale } from "../format.ts";
 import type { Logger } from "../log.ts";
+import { pollUpdates } from "../polling.ts";
 import { blocking } from "./blocking.ts";
 import { type BotContext, type BotOptions, chatContext } from "./context.ts";
 import { help } from "./help.ts";
@@ -113,14 +115,18 @@ export async function setCommands(bot: Bot<BotContext>, logger: Logger): Promise
   }
 }
 
-/** Long polling with @grammyjs/runner: updates of different chats handled concurrently. */
+/**
+ * Long polling as the service runs it (src/polling.ts pollUpdates: @grammyjs/runner's
+ * source and sink, getUpdates failures logged and retried): updates of different chats
+ * handled concurrently.
+ */
 export function runBot(
   bot: Bot<BotContext>,
   options: { concurrency?: number; logger?: Logger } = {},
 ): RunnerHandle {
   if (options.logger) void setCommands(bot, options.logger);
-  return run(bot, {
-    runner: { fetch: { allowed_updates: ["message", "callback_query", "my_chat_member"] } },
-    sink: { concurrency: options.concurrency ?? 100 },
-  });
+  return pollUpdates(bot, {
+    logger: options.logger ?? pino({ level: "silent" }),
+    concurrency: options.concurrency,
+  }).runner;
 }

@@ -18,6 +18,10 @@ export function describeConfig(config: Config): Record<string, unknown> {
       config.databaseUrl === undefined
         ? "unset (embedded PostgreSQL)"
         : withoutCredentials(config.databaseUrl),
+    databaseDirectUrl:
+      config.databaseDirectUrl === undefined
+        ? "unset"
+        : withoutCredentials(config.databaseDirectUrl),
     telegram: {
       token: config.demo && config.telegram.token === DEMO_TELEGRAM_TOKEN ? "demo" : "set",
       enabled: config.telegram.enabled,

@@ -76,6 +76,11 @@ export const PARSERS = {
     "must be a postgres:// or postgresql:// URL",
     "set it like postgres://user:password@host:5432/database (percent-encode special characters in the password), or unset it to use the embedded PostgreSQL",
   ),
+  DATABASE_DIRECT_URL: urlWith(
+    ["postgres:", "postgresql:"],
+    "must be a postgres:// or postgresql:// URL",
+    "set it to a direct connection to the database of DATABASE_URL (not through PgBouncer), like postgres://user:password@db-host:5432/database, or unset it",
+  ),
   TELEGRAM_CUSTOMER_BOT_TOKEN: z
     .string()
     .regex(

@@ -40,6 +40,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     secret: true,
   },
   {
+    name: "DATABASE_DIRECT_URL",
+    default: undefined,
+    description:
+      "A direct connection to the same database (as Prisma's `directUrl`), for LISTEN and the session advisory locks, when `DATABASE_URL` goes through a transaction pooler (PgBouncer in transaction mode), where those silently do nothing. The service warns at start when it detects one.",
+    secret: true,
+  },
+  {
     name: "TELEGRAM_CUSTOMER_BOT_TOKEN",
     default: undefined,
     description: "Token from @BotFather. Required (except in the demo).",
