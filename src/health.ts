@@ -4,6 +4,7 @@
  * any part reports an error.
  */
 import type postgres from "postgres";
+import { explainMissing, findMissingObjects } from "./db/repair.ts";
 
 /** One part of the service as /healthz reports it. */
 export type PartHealth = "ok" | "standby" | "disabled" | { error: string };
@@ -51,6 +52,21 @@ export function databaseHealth(sql: postgres.Sql, timeoutMs = 2_000): PartCheck 
       return { error: error instanceof Error ? error.message : String(error) };
     } finally {
       clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * Our triggers, indexes, columns and constraint in the website's tables, and the website
+ * columns the bot reads (src/db/repair.ts): an error naming what is missing and the fix.
+ */
+export function triggersHealth(sql: postgres.Sql): PartCheck {
+  return async () => {
+    try {
+      const missing = await findMissingObjects(sql);
+      return missing.length === 0 ? "ok" : { error: explainMissing(missing) };
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) };
     }
   };
 }

@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import client from "prom-client";
+import { findMissingObjects } from "./db/repair.ts";
 import type { NotifierEvent } from "./notifier/notifier.ts";
 
 /** The service's Prometheus metrics, on their own registry (served at /metrics). */
@@ -74,6 +75,19 @@ export function createMetrics(sql: postgres.Sql | undefined): Metrics {
 
 /** Gauges read from the database when Prometheus scrapes (NaN when the query fails). */
 function registerDatabaseGauges(sql: postgres.Sql, registers: client.Registry[]): void {
+  new client.Gauge({
+    name: "telegram_triggers_missing",
+    help: "Triggers, indexes, columns and constraints of ours missing from the website's tables, and website columns the bot reads that are gone (0 when all is well; npm run migrate restores ours).",
+    registers,
+    async collect() {
+      this.set(
+        await findMissingObjects(sql).then(
+          (m) => m.length,
+          () => Number.NaN,
+        ),
+      );
+    },
+  });
   new client.Gauge({
     name: "telegram_outbox_backlog",
     help: "Events waiting to be sent.",

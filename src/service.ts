@@ -17,6 +17,7 @@ import {
   databaseHealth,
   listenerHealth,
   type PartChecks,
+  triggersHealth,
 } from "./health.ts";
 import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -130,6 +131,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
 
   const http = await httpPart(wiring, webhook, {
     database: databaseHealth(sql),
+    triggers: triggersHealth(sql),
     listener: notifier && listenerHealth(notifier),
     bot: bot && botHealth(config.telegram, () => leader?.state()),
   });
