@@ -57,11 +57,14 @@ export function databaseHealth(sql: postgres.Sql, timeoutMs = 2_000): PartCheck 
 }
 
 /**
- * Our triggers, indexes, columns and constraint in the website's tables, and the website
- * columns the bot reads (src/db/repair.ts): an error naming what is missing and the fix.
+ * The database check `reachable`, then our triggers, indexes, columns and constraint in
+ * the website's tables and the website columns the bot reads (src/db/repair.ts): an
+ * error naming what is missing and the fix, under the `database` part.
  */
-export function triggersHealth(sql: postgres.Sql): PartCheck {
+export function schemaHealth(sql: postgres.Sql, reachable: PartCheck): PartCheck {
   return async () => {
+    const health = await reachable();
+    if (health !== "ok") return health;
     try {
       const missing = await findMissingObjects(sql);
       return missing.length === 0 ? "ok" : { error: explainMissing(missing) };

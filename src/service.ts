@@ -17,7 +17,7 @@ import {
   databaseHealth,
   listenerHealth,
   type PartChecks,
-  triggersHealth,
+  schemaHealth,
 } from "./health.ts";
 import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -130,8 +130,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
       : undefined;
 
   const http = await httpPart(wiring, webhook, {
-    database: databaseHealth(sql),
-    triggers: triggersHealth(sql),
+    database: schemaHealth(sql, databaseHealth(sql)),
     listener: notifier && listenerHealth(notifier),
     bot: bot && botHealth(config.telegram, () => leader?.state()),
   });
