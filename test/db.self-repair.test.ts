@@ -4,7 +4,11 @@ import { promisify } from "node:util";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotApiDouble } from "../double/bot-api-double.ts";
-import { loadWebsiteSchema } from "../src/db/migrations.ts";
+import { ensureMigrated } from "../src/db/migration-check.ts";
+import { loadWebsiteSchema, runMigrations } from "../src/db/migrations.ts";
+import { createLogger } from "../src/log.ts";
+import { createMetrics } from "../src/metrics.ts";
+import { selfTest } from "../src/ops/self-test.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher, startNotifier } from "./support/notifier-harness.ts";
 import { website } from "./support/website.ts";
@@ -18,7 +22,10 @@ let telegram: BotApiDouble;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  telegram = await BotApiDouble.start({ botUsername: "CompuCarBot" });
+  telegram = await BotApiDouble.start({
+    botUsername: "CompuCarBot",
+    token: "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+  });
 });
 afterAll(async () => {
   await telegram?.close();
@@ -143,6 +150,44 @@ describe("npm run migrate restores what the website's tools dropped", () => {
     const [{ linked }] = await db.sql<[{ linked: number }]>`
       SELECT count(*)::int AS linked FROM telegram.linked_customers`;
     expect(linked).toBe(1);
+  });
+});
+
+describe("a missing trigger is reported, with the command that restores it", () => {
+  it("by the service at start (an error log line), the telegram_triggers_missing gauge and the self-test", async () => {
+    await db.sql`DROP TRIGGER telegram_record_order_change ON orders`;
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = createLogger("info", {
+      pretty: false,
+      destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+    });
+    await ensureMigrated({ url: db.url, embedded: false }, logger);
+    const errors = lines.filter((l) => l.level >= 50).map((l) => l.msg);
+    expect(errors).toEqual([
+      "missing in the website's tables: trigger telegram_record_order_change on public.orders; run `npm run migrate` with the same DATABASE_URL to restore them",
+    ]);
+
+    const metrics = await createMetrics(db.sql).registry.metrics();
+    expect(metrics).toContain("telegram_triggers_missing 1");
+
+    const report: string[] = [];
+    const code = await selfTest(
+      {
+        DATABASE_URL: db.url,
+        TELEGRAM_CUSTOMER_BOT_TOKEN: telegram.token,
+        TELEGRAM_API_ROOT: telegram.url,
+        TELEGRAM_CHAT_ID_KEY: randomBytes(32).toString("base64"),
+        LINK_VERIFICATION: "none",
+      },
+      (line) => report.push(line),
+    );
+    expect(code).toBe(1);
+    expect(report).toContain(
+      "❌ missing in the website's tables: trigger telegram_record_order_change on public.orders; run `npm run migrate` with the same DATABASE_URL to restore them",
+    );
+
+    await runMigrations(db.url);
+    expect(await createMetrics(db.sql).registry.metrics()).toContain("telegram_triggers_missing 0");
   });
 });
 
