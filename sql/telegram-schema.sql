@@ -529,7 +529,6 @@ COMMENT ON FUNCTION telegram.notifier_set_busy(busy boolean) IS 'Takes (true) or
 CREATE OR REPLACE FUNCTION telegram.record_event(p_event telegram.events)
  RETURNS void
  LANGUAGE plpgsql
- SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 BEGIN
   p_event.recorded_at := clock_timestamp();

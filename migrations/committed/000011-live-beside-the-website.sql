@@ -1,5 +1,5 @@
 --! Previous: sha1:c05833cad7796949508afa46c84592a46594994a
---! Hash: sha1:6d811b61ebe21b91c44163edf8197cf02c7425f0
+--! Hash: sha1:35b24f571f1b9e9cd3befcd961ce8885f19c87aa
 --! Message: live-beside-the-website
 
 -- Living beside the website (issue 15): nothing of ours may fail a website write, block a
@@ -108,10 +108,11 @@ COMMENT ON FUNCTION telegram.missing_objects() IS
   'What the bot needs in the website''s tables and is missing or invalid: our columns, unique constraint, indexes and triggers (repair: the statements that restore them, run in order by npm run migrate; CONCURRENTLY ones outside a transaction), and website columns the bot reads (kind "website column", no repair: the website dropped or renamed them). Empty when all is well.';
 
 -- The triggers' one way to record an event: append it to telegram.events, ring the
--- doorbell (one call: IF telegram.notifier_is_idle() THEN pg_notify).
+-- doorbell (one call: IF telegram.notifier_is_idle() THEN pg_notify). Called only by
+-- the trigger functions (EXECUTE is revoked from PUBLIC), which pinned search_path
+-- already: setting it again would cost every recorded write a GUC save and restore.
 CREATE FUNCTION telegram.record_event(p_event telegram.events) RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   p_event.recorded_at := clock_timestamp();
