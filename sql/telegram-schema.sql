@@ -226,7 +226,7 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.chat_fingerprint(stored text) FROM PUBLIC;
 
--- from 000010-claim-in-one-call.sql
+-- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
  RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
@@ -298,7 +298,8 @@ BEGIN
   )
   SELECT l.id::text, l.user_id, l.kind, l.subject_id, l.label, l.status_to, l.eta_minutes,
          l.comment, l.tracking_number, l.cod_status, l.paid, l.attempts, l.created_at,
-         u."firstName", u."lastName", u.language, u.timezone, u."telegramChatId",
+         u."firstName"::text, u."lastName"::text, u.language::text, u.timezone::text,
+         u."telegramChatId"::text,
          u.id IS NOT NULL, p.muted_kinds, p.language, p.quiet_hours_start, p.quiet_hours_end,
          p.blocked_at, NULL::text
     FROM leased l

@@ -34,7 +34,7 @@ describe("the website's own migrations, after ours", () => {
     expect(dependents).toEqual([]);
   });
 
-  it('ALTER COLUMN "firstName" and "telegramUsername" TYPE varchar(100) succeed; the DBA list still shows the customer', async () => {
+  it('ALTER COLUMN "firstName" and "telegramUsername" TYPE varchar(100) succeed; the DBA list and the notifier\'s claim still show the customer', async () => {
     const site = website(db.sql);
     const userId = await site.createUser({ chatId: "tg1:x", telegramUsername: "karim" });
     await db.sql.begin(async (tx) => {
@@ -44,6 +44,12 @@ describe("the website's own migrations, after ours", () => {
     const [customer] = await db.sql`
       SELECT first_name, telegram_username FROM telegram.linked_customers WHERE user_id = ${userId}`;
     expect(customer).toEqual({ first_name: "Karim", telegram_username: "karim" });
+    // The notifier's claim still hands out the customer's next message, with their name.
+    await site.uploadFile(userId, "after_varchar.bin");
+    const claimed = await db.sql`
+      SELECT label, first_name FROM telegram.claim_batch('test', 10, 1, 60, 1000)
+       WHERE skipped_reason IS NULL`;
+    expect(claimed).toEqual([{ label: "after_varchar.bin", first_name: "Karim" }]);
   });
 
   it("Prisma's removal of an enum value on payments.status succeeds; a payment that succeeds is still recorded", async () => {
