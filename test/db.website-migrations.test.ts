@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findMissingObjects } from "../src/db/repair.ts";
+import { runMigrations } from "../src/db/migrations.ts";
+import { explainMissing, findMissingObjects } from "../src/db/repair.ts";
 import { databaseHealth, schemaHealth } from "../src/health.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { website } from "./support/website.ts";
@@ -93,6 +94,12 @@ describe("the website's own migrations, after ours", () => {
         repair: [],
       },
     ]);
+    // npm run migrate cannot bring back a website column: it says so (and exits 1).
+    const { repaired, remaining } = await runMigrations(db.url);
+    expect(repaired).toEqual([]);
+    expect(explainMissing(remaining)).toContain(
+      'the website dropped or renamed column public.tuning_files."estimatedProcessingTimeSetAt"',
+    );
     const health = await schemaHealth(db.sql, databaseHealth(db.sql))();
     expect(health).toEqual({
       error: expect.stringContaining(
