@@ -491,8 +491,15 @@ function functionBlocks(a: Added): string[][] {
     a.from(["function"], f.bare),
     ...privileges(f.acl, a.owner),
     `${f.def.trimEnd()};`,
+    ...revokedFromPublic(f),
     ...comment(`FUNCTION ${f.signature}`, f.comment),
   ]);
+}
+
+/** The REVOKE that takes a function's EXECUTE from PUBLIC (granted by default), when it was. */
+function revokedFromPublic(f: Func): string[] {
+  const publicCanExecute = f.acl === null || /[{,]=X/.test(f.acl);
+  return publicCanExecute ? [] : [`REVOKE EXECUTE ON FUNCTION ${f.signature} FROM PUBLIC;`];
 }
 
 function viewBlocks(a: Added): string[][] {

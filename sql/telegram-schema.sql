@@ -34,22 +34,22 @@ COMMENT ON SCHEMA telegram IS 'CompuCar customer bot: outbox of customer notific
 -- ======================================================================================
 -- Our columns, constraints and indexes on the website's tables
 
--- from 000001-telegram-columns.sql
+-- from 000001-telegram-columns.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 ALTER TABLE public.users ADD COLUMN "telegramChatId" text;
 
--- from 000001-telegram-columns.sql
+-- from 000001-telegram-columns.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 ALTER TABLE public.users ADD COLUMN "telegramUsername" text;
 
--- from 000001-telegram-columns.sql
+-- from 000001-telegram-columns.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 ALTER TABLE public.users ADD COLUMN "telegramLinkedAt" timestamp(3) without time zone;
 
--- from 000002-telegram-chat-id-index.sql, replaced in 000003-telegram-schema.sql (the definition below is the live one)
+-- from 000002-telegram-chat-id-index.sql, replaced in 000003-telegram-schema.sql, 000011-live-beside-the-website.sql (the definition below is the live one)
 ALTER TABLE public.users ADD CONSTRAINT "users_telegramChatId_key" UNIQUE ("telegramChatId");
 
--- from 000009-orders-user-index.sql
+-- from 000009-orders-user-index.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 CREATE INDEX "orders_userId_createdAt_idx" ON public.orders USING btree ("userId", "createdAt" DESC);
 
--- from 000008-tuning-files-user-index.sql
+-- from 000008-tuning-files-user-index.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 CREATE INDEX "tuning_files_userId_createdAt_idx" ON public.tuning_files USING btree ("userId", "createdAt" DESC);
 
 -- ======================================================================================
@@ -219,6 +219,7 @@ COMMENT ON TABLE telegram.webhook_updates IS 'update_id of every webhook update 
 -- Functions
 
 -- from 000003-telegram-schema.sql, replaced in 000013-keyed-chat-fingerprints.sql (the definition below is the live one)
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.chat_fingerprint(stored text)
  RETURNS text
  LANGUAGE sql
@@ -231,8 +232,10 @@ AS $function$
     ELSE left(encode(sha256(convert_to((SELECT salt FROM telegram.audit_salt) || stored, 'UTF8')), 'hex'), 16)
   END
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.chat_fingerprint(stored text) FROM PUBLIC;
 
--- from 000010-claim-in-one-call.sql
+-- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
  RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
  LANGUAGE plpgsql
@@ -303,7 +306,8 @@ BEGIN
   )
   SELECT l.id::text, l.user_id, l.kind, l.subject_id, l.label, l.status_to, l.eta_minutes,
          l.comment, l.tracking_number, l.cod_status, l.paid, l.attempts, l.created_at,
-         u."firstName", u."lastName", u.language, u.timezone, u."telegramChatId",
+         u."firstName"::text, u."lastName"::text, u.language::text, u.timezone::text,
+         u."telegramChatId"::text,
          u.id IS NOT NULL, p.muted_kinds, p.language, p.quiet_hours_start, p.quiet_hours_end,
          p.blocked_at, NULL::text
     FROM leased l
@@ -312,12 +316,16 @@ BEGIN
    ORDER BY l.id;
 END
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The notifier''s claim: ingests events, settles the skipped (returned first, skipped_reason set), leases due rows per customer in order (returned after). Leases expire, so calling it by hand delays those rows by the lease.';
 
--- from 000003-telegram-schema.sql
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.create_link_token(p_user_id text)
  RETURNS text
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 DECLARE
   v_token text;
@@ -328,14 +336,16 @@ BEGIN
   v_token := rtrim(translate(encode(decode(
                replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex'),
              'base64'), '+/', '-_'), '=');
-  INSERT INTO telegram.link_tokens (token_hash, user_id, expires_at)
-  VALUES (sha256(convert_to(v_token, 'UTF8')), p_user_id, now() + interval '15 minutes');
+  INSERT INTO telegram.link_tokens (token_hash, user_id, expires_at, created_by)
+  VALUES (sha256(convert_to(v_token, 'UTF8')), p_user_id, now() + interval '15 minutes', session_user);
   RETURN v_token;
 END
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.create_link_token(p_user_id text) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.create_link_token(p_user_id text) IS 'Returns a single-use token for https://t.me/<bot>?start=<token> that links the Telegram chat that opens it to this user. Valid 15 minutes.';
 
 -- from 000003-telegram-schema.sql
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.ingest_events()
  RETURNS integer
  LANGUAGE sql
@@ -389,9 +399,111 @@ AS $function$
   )
   SELECT count(*)::int FROM inserted
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.ingest_events() FROM PUBLIC;
 COMMENT ON FUNCTION telegram.ingest_events() IS 'Moves telegram.events into telegram.outbox (one message per website change, in recorded order). Called by the notifier; safe to call by hand.';
 
+-- from 000011-live-beside-the-website.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.linked_customers_now()
+ RETURNS TABLE(user_id text, email text, first_name text, last_name text, telegram_username text, linked_at timestamp without time zone, language text, muted_kinds text[], blocked_at timestamp with time zone, chat_id_plaintext boolean)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  SELECT u.id::text, u.email::text, u."firstName"::text, u."lastName"::text,
+         u."telegramUsername"::text, u."telegramLinkedAt",
+         coalesce(p.language, u.language::text), coalesce(p.muted_kinds, '{}'::text[]),
+         p.blocked_at, u."telegramChatId" NOT LIKE 'tg1:%'
+    FROM public.users u
+    LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
+   WHERE u."telegramChatId" IS NOT NULL
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.linked_customers_now() FROM PUBLIC;
+COMMENT ON FUNCTION telegram.linked_customers_now() IS 'The rows of the view telegram.linked_customers (a function, so that no website column depends on us).';
+
+-- from 000011-live-beside-the-website.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.missing_objects()
+ RETURNS TABLE(kind text, name text, on_table text, problem text, repair text[])
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  WITH required (ord, kind, name, on_table, create_sql) AS (VALUES
+    (1, 'column', 'telegramChatId', 'public.users',
+     ARRAY['ALTER TABLE public.users ADD COLUMN IF NOT EXISTS "telegramChatId" text']),
+    (2, 'column', 'telegramUsername', 'public.users',
+     ARRAY['ALTER TABLE public.users ADD COLUMN IF NOT EXISTS "telegramUsername" text']),
+    (3, 'column', 'telegramLinkedAt', 'public.users',
+     ARRAY['ALTER TABLE public.users ADD COLUMN IF NOT EXISTS "telegramLinkedAt" timestamp(3)']),
+    (4, 'constraint', 'users_telegramChatId_key', 'public.users',
+     ARRAY['CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_telegramChatId_key" ON public.users ("telegramChatId")',
+           'ALTER TABLE public.users ADD CONSTRAINT "users_telegramChatId_key" UNIQUE USING INDEX "users_telegramChatId_key"']),
+    (5, 'index', 'tuning_files_userId_createdAt_idx', 'public.tuning_files',
+     ARRAY['CREATE INDEX CONCURRENTLY IF NOT EXISTS "tuning_files_userId_createdAt_idx" ON public.tuning_files ("userId", "createdAt" DESC)']),
+    (6, 'index', 'orders_userId_createdAt_idx', 'public.orders',
+     ARRAY['CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_userId_createdAt_idx" ON public.orders ("userId", "createdAt" DESC)']),
+    (7, 'trigger', 'telegram_record_file_upload', 'public.tuning_files',
+     ARRAY['CREATE TRIGGER telegram_record_file_upload AFTER INSERT ON public.tuning_files FOR EACH ROW EXECUTE FUNCTION telegram.tg_tuning_files__record_upload()']),
+    (8, 'trigger', 'telegram_record_file_change', 'public.tuning_files',
+     ARRAY['CREATE TRIGGER telegram_record_file_change BEFORE UPDATE ON public.tuning_files FOR EACH ROW EXECUTE FUNCTION telegram.tg_tuning_files__record_change()']),
+    (9, 'trigger', 'telegram_record_order_change', 'public.orders',
+     ARRAY['CREATE TRIGGER telegram_record_order_change BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION telegram.tg_orders__record_change()']),
+    (10, 'trigger', 'telegram_record_payment_received', 'public.payments',
+     ARRAY['CREATE TRIGGER telegram_record_payment_received AFTER INSERT ON public.payments FOR EACH ROW EXECUTE FUNCTION telegram.tg_payments__record_success()']),
+    (11, 'trigger', 'telegram_record_payment_succeeded', 'public.payments',
+     ARRAY['CREATE TRIGGER telegram_record_payment_succeeded AFTER UPDATE ON public.payments FOR EACH ROW EXECUTE FUNCTION telegram.tg_payments__record_success()']),
+    (12, 'trigger', 'telegram_audit_link', 'public.users',
+     ARRAY['CREATE TRIGGER telegram_audit_link AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION telegram.tg_users__audit_link()']),
+    (13, 'trigger', 'telegram_audit_link_on_insert', 'public.users',
+     ARRAY['CREATE TRIGGER telegram_audit_link_on_insert AFTER INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION telegram.tg_users__audit_link()']),
+    (14, 'trigger', 'telegram_audit_unlink_on_delete', 'public.users',
+     ARRAY['CREATE TRIGGER telegram_audit_unlink_on_delete AFTER DELETE ON public.users FOR EACH ROW EXECUTE FUNCTION telegram.tg_users__audit_link()'])
+  ), website_columns (on_table, name) AS (
+    SELECT 'public.' || t, c FROM (VALUES
+      ('users', ARRAY['id', 'email', 'firstName', 'lastName', 'language', 'timezone']),
+      ('tuning_files', ARRAY['id', 'userId', 'originalFilename', 'status', 'paymentStatus',
+        'adminNotes', 'estimatedProcessingTime', 'estimatedProcessingTimeSetAt', 'modifiedR2Key']),
+      ('orders', ARRAY['id', 'userId', 'orderNumber', 'status', 'trackingNumber', 'codStatus']),
+      ('payments', ARRAY['orderId', 'status'])) w (t, cs), unnest(w.cs) c
+  ), found AS (
+    SELECT r.ord, r.kind, r.name, r.on_table, r.create_sql,
+           CASE r.kind
+             WHEN 'column' THEN (SELECT true FROM pg_attribute a
+                                  WHERE a.attrelid = to_regclass(r.on_table) AND a.attname = r.name
+                                    AND NOT a.attisdropped)
+             WHEN 'constraint' THEN (SELECT true FROM pg_constraint c
+                                      WHERE c.conrelid = to_regclass(r.on_table) AND c.conname = r.name)
+             WHEN 'index' THEN (SELECT i.indisvalid FROM pg_index i
+                                 WHERE i.indrelid = to_regclass(r.on_table)
+                                   AND i.indexrelid = to_regclass('public.' || quote_ident(r.name)))
+             WHEN 'trigger' THEN (SELECT true FROM pg_trigger t
+                                   WHERE t.tgrelid = to_regclass(r.on_table) AND t.tgname = r.name)
+           END AS valid,
+           -- An index a CREATE INDEX CONCURRENTLY left INVALID (IF NOT EXISTS would keep it).
+           (SELECT NOT i.indisvalid FROM pg_index i
+             WHERE i.indexrelid = to_regclass('public.' || quote_ident(r.name))) AS invalid_index
+      FROM required r
+  )
+  SELECT f.kind, f.name, f.on_table,
+         CASE WHEN f.valid IS NULL THEN 'missing' ELSE 'invalid' END,
+         CASE WHEN f.invalid_index
+              THEN ARRAY['DROP INDEX CONCURRENTLY IF EXISTS public.' || quote_ident(f.name)]
+              ELSE '{}'::text[] END || f.create_sql
+    FROM found f
+   WHERE f.valid IS NOT TRUE
+  UNION ALL
+  SELECT 'website column', w.name, w.on_table, 'missing', '{}'::text[]
+    FROM website_columns w
+   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = to_regclass(w.on_table) AND a.attname = w.name
+                        AND NOT a.attisdropped)
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.missing_objects() FROM PUBLIC;
+COMMENT ON FUNCTION telegram.missing_objects() IS 'What the bot needs in the website''s tables and is missing or invalid: our columns, unique constraint, indexes and triggers (repair: the statements that restore them, run in order by npm run migrate; CONCURRENTLY ones outside a transaction), and website columns the bot reads (kind "website column", no repair: the website dropped or renamed them). Empty when all is well.';
+
 -- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql (the definition below is the live one)
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.notifier_is_idle()
  RETURNS boolean
  LANGUAGE sql
@@ -401,9 +513,11 @@ AS $function$
               THEN pg_advisory_unlock_shared(1952803941, 16 + pg_backend_pid() % 16)
               ELSE false END
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.notifier_is_idle() FROM PUBLIC;
 COMMENT ON FUNCTION telegram.notifier_is_idle() IS 'true when no notifier holds the busy locks (1952803941, 16..31), taken by telegram.notifier_set_busy(true): the triggers then NOTIFY telegram_outbox.';
 
 -- from 000007-cheaper-triggers.sql
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.notifier_set_busy(busy boolean)
  RETURNS void
  LANGUAGE plpgsql
@@ -416,122 +530,215 @@ BEGIN
   END IF;
 END
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.notifier_set_busy(busy boolean) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.notifier_set_busy(busy boolean) IS 'Takes (true) or releases (false) the notifier''s busy locks (1952803941, 16..31) on this session; while held, the triggers do not NOTIFY.';
 
--- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql (the definition below is the live one)
+-- from 000011-live-beside-the-website.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.record_event(p_event telegram.events)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  p_event.recorded_at := clock_timestamp();
+  INSERT INTO telegram.events SELECT (p_event).*;
+  IF telegram.notifier_is_idle() THEN
+    PERFORM pg_catalog.pg_notify('telegram_outbox', '');
+  END IF;
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.record_event(p_event telegram.events) FROM PUBLIC;
+
+-- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql (the definition below is the live one)
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_orders__record_change()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
+DECLARE
+  v telegram.events;
 BEGIN
-  IF NEW."userId" IS NOT NULL AND (
-       (OLD.status IS DISTINCT FROM NEW.status AND NEW.status <> 'PENDING')
-       OR (OLD."trackingNumber" IS DISTINCT FROM NEW."trackingNumber" AND NEW."trackingNumber" ~ '[^[:space:]]')
-       OR (OLD."codStatus" IS DISTINCT FROM NEW."codStatus" AND NEW."codStatus" IN ('DISPATCHED', 'DELIVERED')))
-  THEN
-    INSERT INTO telegram.events
-      (source, user_id, subject_id, label, old_status, new_status, old_tracking, new_tracking, old_cod, new_cod)
-    VALUES ('order_update', NEW."userId", NEW.id, NEW."orderNumber", OLD.status, NEW.status,
-            OLD."trackingNumber", NEW."trackingNumber", OLD."codStatus", NEW."codStatus");
-    IF telegram.notifier_is_idle() THEN
-      PERFORM pg_notify('telegram_outbox', '');
+  BEGIN
+    IF NOT (NEW."userId" IS NOT NULL AND (
+         (OLD.status IS DISTINCT FROM NEW.status AND NEW.status::text <> 'PENDING')
+         OR (OLD."trackingNumber" IS DISTINCT FROM NEW."trackingNumber" AND NEW."trackingNumber" ~ '[^[:space:]]')
+         OR (OLD."codStatus" IS DISTINCT FROM NEW."codStatus" AND NEW."codStatus"::text IN ('DISPATCHED', 'DELIVERED'))))
+    THEN
+      RETURN NEW;
     END IF;
-  END IF;
+    v.user_id := NEW."userId";
+    v.subject_id := NEW.id;
+    v.label := NEW."orderNumber";
+    v.old_status := OLD.status::text;
+    v.new_status := NEW.status::text;
+    v.old_tracking := OLD."trackingNumber";
+    v.new_tracking := NEW."trackingNumber";
+    v.old_cod := OLD."codStatus"::text;
+    v.new_cod := NEW."codStatus"::text;
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'telegram: order change not recorded: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
+    RETURN NEW;
+  END;
+  v.source := 'order_update';
+  PERFORM telegram.record_event(v);
   RETURN NEW;
 END
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.tg_orders__record_change() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_payments__record_success()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
+DECLARE
+  v telegram.events;
 BEGIN
-  INSERT INTO telegram.events (source, user_id, subject_id, label, new_status)
-  SELECT 'payment', o."userId", o.id, o."orderNumber", NEW.status
-    FROM public.orders o
-   WHERE o.id = NEW."orderId" AND o."userId" IS NOT NULL;
-  IF telegram.notifier_is_idle() THEN
-    PERFORM pg_notify('telegram_outbox', '');
+  BEGIN
+    IF NEW.status::text <> 'SUCCEEDED'
+       OR (TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM NEW.status) THEN
+      RETURN NULL;
+    END IF;
+    SELECT o."userId", o.id, o."orderNumber", NEW.status::text
+      INTO v.user_id, v.subject_id, v.label, v.new_status
+      FROM public.orders o
+     WHERE o.id = NEW."orderId";
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'telegram: payment not recorded: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
+    RETURN NULL;
+  END;
+  IF v.user_id IS NULL THEN
+    RETURN NULL;
   END IF;
+  v.source := 'payment';
+  PERFORM telegram.record_event(v);
   RETURN NULL;
 END
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.tg_payments__record_success() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql (the definition below is the live one)
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_tuning_files__record_change()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
+DECLARE
+  v telegram.events;
 BEGIN
-  IF OLD.status IS DISTINCT FROM NEW.status
-     OR (NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key")
-     OR (NEW."estimatedProcessingTime" IS NOT NULL
-         AND (OLD."estimatedProcessingTime" IS DISTINCT FROM NEW."estimatedProcessingTime"
-              OR OLD."estimatedProcessingTimeSetAt" IS DISTINCT FROM NEW."estimatedProcessingTimeSetAt"))
-     OR (OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes" AND NEW."adminNotes" ~ '[^[:space:]]')
-     OR (NEW."paymentStatus" = 'PAID' AND OLD."paymentStatus" IS DISTINCT FROM NEW."paymentStatus")
-  THEN
-    INSERT INTO telegram.events
-      (source, user_id, subject_id, label, old_status, new_status, old_eta, new_eta,
-       old_eta_set_at, new_eta_set_at, comment, comment_changed, old_payment, new_payment,
-       modified_changed)
-    VALUES ('file_update', NEW."userId", NEW.id, NEW."originalFilename", OLD.status, NEW.status,
-            OLD."estimatedProcessingTime", NEW."estimatedProcessingTime",
-            OLD."estimatedProcessingTimeSetAt", NEW."estimatedProcessingTimeSetAt",
-            NEW."adminNotes", OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes",
-            OLD."paymentStatus", NEW."paymentStatus",
-            NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key");
-    IF telegram.notifier_is_idle() THEN
-      PERFORM pg_notify('telegram_outbox', '');
+  BEGIN
+    IF NOT (OLD.status IS DISTINCT FROM NEW.status
+       OR (NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key")
+       OR (NEW."estimatedProcessingTime" IS NOT NULL
+           AND (OLD."estimatedProcessingTime" IS DISTINCT FROM NEW."estimatedProcessingTime"
+                OR OLD."estimatedProcessingTimeSetAt" IS DISTINCT FROM NEW."estimatedProcessingTimeSetAt"))
+       OR (OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes" AND NEW."adminNotes" ~ '[^[:space:]]')
+       OR (NEW."paymentStatus"::text = 'PAID' AND OLD."paymentStatus" IS DISTINCT FROM NEW."paymentStatus"))
+    THEN
+      RETURN NEW;
     END IF;
-  END IF;
+    v.user_id := NEW."userId";
+    v.subject_id := NEW.id;
+    v.label := NEW."originalFilename";
+    v.old_status := OLD.status::text;
+    v.new_status := NEW.status::text;
+    v.old_eta := OLD."estimatedProcessingTime";
+    v.new_eta := NEW."estimatedProcessingTime";
+    v.old_eta_set_at := OLD."estimatedProcessingTimeSetAt";
+    v.new_eta_set_at := NEW."estimatedProcessingTimeSetAt";
+    v.comment := NEW."adminNotes";
+    v.comment_changed := OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes";
+    v.old_payment := OLD."paymentStatus"::text;
+    v.new_payment := NEW."paymentStatus"::text;
+    v.modified_changed := NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key";
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'telegram: file change not recorded: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
+    RETURN NEW;
+  END;
+  v.source := 'file_update';
+  PERFORM telegram.record_event(v);
   RETURN NEW;
 END
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.tg_tuning_files__record_change() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_tuning_files__record_upload()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
+DECLARE
+  v telegram.events;
 BEGIN
-  INSERT INTO telegram.events (source, user_id, subject_id, label, new_status)
-  VALUES ('file_insert', NEW."userId", NEW.id, NEW."originalFilename", NEW.status);
-  IF telegram.notifier_is_idle() THEN
-    PERFORM pg_notify('telegram_outbox', '');
-  END IF;
+  BEGIN
+    v.user_id := NEW."userId";
+    v.subject_id := NEW.id;
+    v.label := NEW."originalFilename";
+    v.new_status := NEW.status::text;
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'telegram: upload not recorded: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
+    RETURN NULL;
+  END;
+  v.source := 'file_insert';
+  PERFORM telegram.record_event(v);
   RETURN NULL;
 END
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.tg_tuning_files__record_upload() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+-- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_users__audit_link()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 DECLARE
-  v_actor text := coalesce(nullif(current_setting('telegram.actor', true), ''), current_user::text);
+  v_actor text;
+  v_user text;
   v_old text;
   v_new text;
 BEGIN
-  IF TG_OP = 'DELETE' THEN
-    INSERT INTO telegram.link_audit (user_id, action, actor, old_chat_fingerprint, detail)
-    VALUES (OLD.id, 'unlink', v_actor, telegram.chat_fingerprint(OLD."telegramChatId"), 'user deleted');
+  BEGIN
+    IF TG_OP = 'DELETE' THEN
+      v_user := OLD.id;
+      v_old := OLD."telegramChatId";
+    ELSE
+      v_user := NEW.id;
+      v_new := NEW."telegramChatId";
+      IF TG_OP = 'UPDATE' THEN
+        v_old := OLD."telegramChatId";
+      END IF;
+    END IF;
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'telegram: link not audited: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
+    RETURN NULL;
+  END;
+  IF v_old IS NOT DISTINCT FROM v_new THEN
     RETURN NULL;
   END IF;
-  IF TG_OP = 'UPDATE' THEN
-    v_old := OLD."telegramChatId";
-  END IF;
-  v_new := NEW."telegramChatId";
+  v_actor := coalesce(nullif(current_setting('telegram.actor', true), ''), session_user::text);
   INSERT INTO telegram.link_audit (user_id, action, actor, old_chat_fingerprint, new_chat_fingerprint, detail)
-  VALUES (NEW.id,
+  VALUES (v_user,
           CASE WHEN v_new IS NULL THEN 'unlink' WHEN v_old IS NULL THEN 'link' ELSE 'relink' END,
           v_actor, telegram.chat_fingerprint(v_old), telegram.chat_fingerprint(v_new),
-          nullif(current_setting('telegram.audit_detail', true), ''));
+          CASE WHEN TG_OP = 'DELETE' THEN 'user deleted'
+               ELSE nullif(current_setting('telegram.audit_detail', true), '') END);
   RETURN NULL;
 END
 $function$;
+REVOKE EXECUTE ON FUNCTION telegram.tg_users__audit_link() FROM PUBLIC;
 
 -- ======================================================================================
 -- Views
@@ -568,46 +775,44 @@ CREATE VIEW telegram.engagement AS
    FROM telegram.chat_activity
   GROUP BY day;
 
--- from 000003-telegram-schema.sql
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 CREATE VIEW telegram.linked_customers AS
- SELECT u.id AS user_id,
-    u.email,
-    u."firstName" AS first_name,
-    u."lastName" AS last_name,
-    u."telegramUsername" AS telegram_username,
-    u."telegramLinkedAt" AS linked_at,
-    COALESCE(p.language, u.language) AS language,
-    COALESCE(p.muted_kinds, '{}'::text[]) AS muted_kinds,
-    p.blocked_at,
-    u."telegramChatId" !~~ 'tg1:%'::text AS chat_id_plaintext
-   FROM public.users u
-     LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
-  WHERE u."telegramChatId" IS NOT NULL;
+ SELECT user_id,
+    email,
+    first_name,
+    last_name,
+    telegram_username,
+    linked_at,
+    language,
+    muted_kinds,
+    blocked_at,
+    chat_id_plaintext
+   FROM telegram.linked_customers_now() linked_customers_now(user_id, email, first_name, last_name, telegram_username, linked_at, language, muted_kinds, blocked_at, chat_id_plaintext);
 COMMENT ON VIEW telegram.linked_customers IS 'Customers with a linked Telegram chat. chat_id_plaintext: stored by the old website code, not yet encrypted.';
 
 -- ======================================================================================
 -- Triggers
 
--- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql (the definition below is the live one)
 CREATE TRIGGER telegram_record_order_change BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION telegram.tg_orders__record_change();
 
--- from 000003-telegram-schema.sql
-CREATE TRIGGER telegram_record_payment_received AFTER INSERT ON public.payments FOR EACH ROW WHEN (new.status = 'SUCCEEDED'::public."PaymentStatus") EXECUTE FUNCTION telegram.tg_payments__record_success();
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+CREATE TRIGGER telegram_record_payment_received AFTER INSERT ON public.payments FOR EACH ROW EXECUTE FUNCTION telegram.tg_payments__record_success();
 
--- from 000003-telegram-schema.sql
-CREATE TRIGGER telegram_record_payment_succeeded AFTER UPDATE ON public.payments FOR EACH ROW WHEN (new.status = 'SUCCEEDED'::public."PaymentStatus" AND old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION telegram.tg_payments__record_success();
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+CREATE TRIGGER telegram_record_payment_succeeded AFTER UPDATE ON public.payments FOR EACH ROW EXECUTE FUNCTION telegram.tg_payments__record_success();
 
--- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql (the definition below is the live one)
 CREATE TRIGGER telegram_record_file_change BEFORE UPDATE ON public.tuning_files FOR EACH ROW EXECUTE FUNCTION telegram.tg_tuning_files__record_change();
 
--- from 000003-telegram-schema.sql
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 CREATE TRIGGER telegram_record_file_upload AFTER INSERT ON public.tuning_files FOR EACH ROW EXECUTE FUNCTION telegram.tg_tuning_files__record_upload();
 
--- from 000003-telegram-schema.sql
-CREATE TRIGGER telegram_audit_link AFTER UPDATE OF "telegramChatId" ON public.users FOR EACH ROW WHEN (old."telegramChatId" IS DISTINCT FROM new."telegramChatId") EXECUTE FUNCTION telegram.tg_users__audit_link();
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+CREATE TRIGGER telegram_audit_link AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION telegram.tg_users__audit_link();
 
--- from 000003-telegram-schema.sql
-CREATE TRIGGER telegram_audit_link_on_insert AFTER INSERT ON public.users FOR EACH ROW WHEN (new."telegramChatId" IS NOT NULL) EXECUTE FUNCTION telegram.tg_users__audit_link();
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+CREATE TRIGGER telegram_audit_link_on_insert AFTER INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION telegram.tg_users__audit_link();
 
--- from 000003-telegram-schema.sql
-CREATE TRIGGER telegram_audit_unlink_on_delete AFTER DELETE ON public.users FOR EACH ROW WHEN (old."telegramChatId" IS NOT NULL) EXECUTE FUNCTION telegram.tg_users__audit_link();
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+CREATE TRIGGER telegram_audit_unlink_on_delete AFTER DELETE ON public.users FOR EACH ROW EXECUTE FUNCTION telegram.tg_users__audit_link();

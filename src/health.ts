@@ -6,6 +6,7 @@
  * (503) when any part reports an error.
  */
 import type postgres from "postgres";
+import { explainMissing, findMissingObjects } from "./db/repair.ts";
 import type { Logger } from "./log.ts";
 
 /** A part that runs but cannot do its work; the words say why. */
@@ -102,6 +103,25 @@ export function backlogHealth(sql: postgres.Sql, staleSeconds = 300): PartCheck 
       return (row?.age ?? 0) > staleSeconds ? "behind" : "ok";
     } catch {
       return "unknown";
+    }
+  };
+}
+
+/**
+ * The database check `reachable`, then our triggers, indexes, columns and constraint in
+ * the website's tables and the website columns the bot reads (src/db/repair.ts): an
+ * error naming what is missing and the fix, under the `database` part.
+ */
+export function schemaHealth(sql: postgres.Sql, reachable: PartCheck): PartCheck {
+  return async () => {
+    const health = await reachable();
+    if (health !== "ok") return health;
+    try {
+      const missing = await findMissingObjects(sql);
+      return missing.length === 0 ? "ok" : { error: explainMissing(missing) };
+    } catch {
+      // PostgreSQL's message may name the host or role: /healthz may be seen by anyone.
+      return { error: "could not check the triggers (see npx tsx scripts/test-customer-bot.ts)" };
     }
   };
 }

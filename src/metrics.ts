@@ -4,6 +4,7 @@ import type postgres from "postgres";
 import client from "prom-client";
 import { COMMANDS } from "./bot/command.ts";
 import { projectRoot } from "./db/migrations.ts";
+import { findMissingObjects } from "./db/repair.ts";
 import type { NotifierEvent } from "./notifier/notifier.ts";
 import { KINDS } from "./vocabulary.ts";
 
@@ -194,6 +195,19 @@ export function reasonLabel(type: "failed" | "retry" | "skipped", reason: string
 
 /** Gauges read from the database when Prometheus scrapes (NaN when the query fails). */
 function registerDatabaseGauges(sql: postgres.Sql, registers: client.Registry[]): void {
+  new client.Gauge({
+    name: "telegram_triggers_missing",
+    help: "Triggers, indexes, columns and constraints of ours missing from the website's tables, and website columns the bot reads that are gone (0 when all is well; npm run migrate restores ours).",
+    registers,
+    async collect() {
+      this.set(
+        await findMissingObjects(sql).then(
+          (m) => m.length,
+          () => Number.NaN,
+        ),
+      );
+    },
+  });
   new client.Gauge({
     name: "telegram_outbox_backlog",
     help: "Events waiting to be sent.",

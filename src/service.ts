@@ -25,6 +25,7 @@ import {
   listenerHealth,
   type PartChecks,
   probeTelegram,
+  schemaHealth,
   type TelegramWatch,
   watchTelegram,
 } from "./health.ts";
@@ -156,8 +157,9 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
         )
       : undefined;
 
+  const reachable = databaseHealth(sql, { logger });
   const checks = {
-    database: databaseHealth(sql, { logger }),
+    database: schemaHealth(sql, reachable),
     listener: notifier && listenerHealth(notifier),
     bot:
       bot &&
@@ -172,7 +174,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   const http = await httpPart(wiring, webhook, checks);
   watchParts(wiring.metrics, async () => {
     const [database, listener, poller] = await Promise.all([
-      checks.database(),
+      reachable(),
       checks.listener?.(),
       checks.bot?.(),
     ]);

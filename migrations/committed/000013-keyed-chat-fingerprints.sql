@@ -1,5 +1,5 @@
---! Previous: sha1:c05833cad7796949508afa46c84592a46594994a
---! Hash: sha1:45188a8c0b0dbd31d838c22c41f9885fefbcc091
+--! Previous: sha1:5b88bde1be7b0ae9c683481bcbd4bbe3ba95aebb
+--! Hash: sha1:ca2a5ad2552bb83d2229a168f3ed0b84ca6c6716
 --! Message: keyed-chat-fingerprints
 
 -- Chat fingerprints keyed, and deep links that ask a linked chat before switching it.

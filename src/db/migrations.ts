@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Logger, migrate } from "graphile-migrate";
 import { clearAllPools } from "graphile-migrate/dist/pg.js";
 import postgres from "postgres";
+import { type RepairResult, repairSchema } from "./repair.ts";
 
 /**
  * The project's top-level folder (where `.gmrc`, `migrations/` and `sql/` live): the
@@ -30,10 +31,15 @@ export const websiteSchemaFile = path.join(projectRoot, "sql", "website-schema.s
 export type MigrationLog = (level: string, message: string) => void;
 
 /**
- * Applies the committed migrations (graphile-migrate) to the database at `url`.
- * Already applied migrations are skipped, so running it twice changes nothing.
+ * Applies the committed migrations (graphile-migrate) to the database at `url`, then
+ * restores what the website's tools dropped since (src/db/repair.ts: triggers, indexes,
+ * our columns and constraint), even when every migration was already applied. Running
+ * it twice changes nothing. Returns what was restored and what is still missing.
  */
-export async function runMigrations(url: string, log: MigrationLog = () => {}): Promise<void> {
+export async function runMigrations(
+  url: string,
+  log: MigrationLog = () => {},
+): Promise<RepairResult> {
   const logger = new Logger(() => (level, message) => log(level, message));
   // graphile-migrate keeps its pool 200 ms after use, and exits the process if one of its
   // connections dies meanwhile (the embedded server stopping, a test dropping the
@@ -50,6 +56,7 @@ export async function runMigrations(url: string, log: MigrationLog = () => {}): 
     // Never hide the migration's own error behind this one (e.g. the server is down).
     await waitForMigrateConnectionsToClose(url).catch(() => {});
   }
+  return repairSchema(url, (message) => log("info", message));
 }
 
 async function waitForMigrateConnectionsToClose(url: string): Promise<void> {

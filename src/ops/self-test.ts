@@ -3,18 +3,8 @@ import nodemailer from "nodemailer";
 import postgres from "postgres";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { checkMigrations } from "../db/migrations.ts";
+import { explainMissing, findMissingObjects } from "../db/repair.ts";
 import { explainTelegramError } from "./webhook.ts";
-
-const TRIGGERS = [
-  "telegram_record_file_upload",
-  "telegram_record_file_change",
-  "telegram_record_order_change",
-  "telegram_record_payment_received",
-  "telegram_record_payment_succeeded",
-  "telegram_audit_link",
-  "telegram_audit_link_on_insert",
-  "telegram_audit_unlink_on_delete",
-];
 
 /** Where the checks write their lines: ✅ ok, ⚠️ warn, ❌ fail (which makes the exit code 1). */
 interface Report {
@@ -118,16 +108,18 @@ async function checkDatabase(url: string, report: Report): Promise<void> {
   }
 }
 
+/** Our triggers, indexes, columns and constraint (src/db/repair.ts), and triggers disabled. */
 async function checkTriggers(sql: postgres.Sql, report: Report): Promise<void> {
-  const rows = await sql<Array<{ name: string; enabled: boolean }>>`
-    SELECT tgname AS name, tgenabled <> 'D' AS enabled FROM pg_trigger WHERE tgname = ANY(${TRIGGERS})`;
-  const missing = TRIGGERS.filter((t) => !rows.some((r) => r.name === t));
-  const disabled = rows.filter((r) => !r.enabled).map((r) => r.name);
-  if (missing.length > 0)
-    report.fail(`triggers missing: ${missing.join(", ")}: run npm run migrate`);
+  const missing = await findMissingObjects(sql);
+  const ours = await sql<Array<{ name: string; enabled: boolean }>>`
+    SELECT t.tgname AS name, t.tgenabled <> 'D' AS enabled
+      FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+     WHERE p.pronamespace = 'telegram'::regnamespace AND NOT t.tgisinternal`;
+  const disabled = ours.filter((t) => !t.enabled).map((t) => t.name);
+  if (missing.length > 0) report.fail(explainMissing(missing));
   else if (disabled.length > 0)
     report.fail(`triggers disabled: ${disabled.join(", ")}: ALTER TABLE ... ENABLE TRIGGER ...`);
-  else report.ok(`${TRIGGERS.length} triggers present and enabled`);
+  else report.ok(`${ours.length} triggers present and enabled`);
 }
 
 /** Events waiting (too long?), recent failures, chat ids still in plaintext. */
