@@ -3,7 +3,7 @@ import type { ChatIdCipher } from "../chat-id.ts";
 
 /** What {@link encryptPlaintextChatIds} did. */
 export interface EncryptionReport {
-  /** Plaintext chat ids replaced by their encrypted form. */
+  /** Plaintext chat ids replaced by their encrypted form (with `dryRun`: that would be). */
   encrypted: number;
   /** Values that are not a Telegram chat id (left as they are; listed by user id). */
   invalid: string[];
@@ -13,12 +13,13 @@ export interface EncryptionReport {
  * Encrypts in place the chat ids the old website code stored in plaintext (numeric
  * strings), a batch per transaction, so the website's own writes are never held up. Each
  * change is audited as a relink by actor `encrypt-chat-ids`, without any chat id.
- * Safe to run again: encrypted values are left alone.
+ * Safe to run again: encrypted values are left alone. With `dryRun` it only counts what
+ * it would change, and changes nothing.
  */
 export async function encryptPlaintextChatIds(
   sql: postgres.Sql,
   cipher: ChatIdCipher,
-  options: { batchSize?: number } = {},
+  options: { batchSize?: number; dryRun?: boolean } = {},
 ): Promise<EncryptionReport> {
   const batchSize = options.batchSize ?? 500;
   const report: EncryptionReport = { encrypted: 0, invalid: [] };
@@ -39,6 +40,10 @@ export async function encryptPlaintextChatIds(
       }
     }
     if (updates.length === 0) continue;
+    if (options.dryRun) {
+      report.encrypted += updates.length;
+      continue;
+    }
     await sql.begin(async (tx) => {
       await tx`SELECT set_config('telegram.actor', 'encrypt-chat-ids', true),
                       set_config('telegram.audit_detail', 'chat id encrypted at rest', true)`;

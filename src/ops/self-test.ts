@@ -89,7 +89,7 @@ async function checkTelegram(config: Config, report: Report): Promise<void> {
     if (info.last_error_message)
       report.warn(`Telegram's last webhook error: ${info.last_error_message}`);
   } catch (error) {
-    report.fail(explainTelegramError(error));
+    report.fail(explainTelegramError(error, config.telegram));
   }
 }
 
