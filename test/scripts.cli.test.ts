@@ -39,6 +39,9 @@ const COMMANDS: Array<{ args: string[]; usage: string; withoutTsx?: boolean }> =
  */
 const NOWHERE = { DATABASE_URL: "postgres://nobody@127.0.0.1:9/nowhere" };
 
+/** Ten node processes at once on a loaded machine: a safety net, not a measure. */
+const SLOW = 240_000;
+
 describe("every script", () => {
   it("is in this list (scripts/*, not the benchmarks)", async () => {
     const files = (await readdir("scripts", { withFileTypes: true }))
@@ -66,21 +69,26 @@ describe("every script", () => {
       expect(code).toBe(0);
       expect((await runScript([...command.args, "-h"], NOWHERE, command)).stdout).toBe(stdout);
     },
+    SLOW,
   );
 
-  it.concurrent.each(COMMANDS)("$args.0 --frobnicate: refused, named, exit 2", async (command) => {
-    const { code, stdout, stderr } = await runScript(
-      [...command.args, "--frobnicate"],
-      NOWHERE,
-      command,
-    );
-    expect(stdout).toBe("");
-    expect(stderr.split("\n").slice(0, 2)).toEqual([
-      "error: unknown option --frobnicate",
-      command.usage,
-    ]);
-    expect(code).toBe(2);
-  });
+  it.concurrent.each(COMMANDS)(
+    "$args.0 --frobnicate: refused, named, exit 2",
+    async (command) => {
+      const { code, stdout, stderr } = await runScript(
+        [...command.args, "--frobnicate"],
+        NOWHERE,
+        command,
+      );
+      expect(stdout).toBe("");
+      expect(stderr.split("\n").slice(0, 2)).toEqual([
+        "error: unknown option --frobnicate",
+        command.usage,
+      ]);
+      expect(code).toBe(2);
+    },
+    SLOW,
+  );
 });
 
 describe("arguments", () => {
@@ -119,7 +127,9 @@ describe("arguments", () => {
 });
 
 describe("the service's entry point", () => {
-  it("no command, an unknown one, --only with migrate or a wrong part: refused, exit 2", async () => {
+  it("no command, an unknown one, --only with migrate or a wrong part: refused, exit 2", {
+    timeout: SLOW,
+  }, async () => {
     const cases: Array<[string[], string]> = [
       [[], "error: missing <command>"],
       [["stop"], 'error: unknown command "stop": start or migrate'],

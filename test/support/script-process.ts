@@ -26,7 +26,7 @@ export async function runScript(
   const options = {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     cwd: process.cwd(),
-    timeout: 120_000,
+    timeout: 180_000,
   };
   try {
     const { stdout, stderr } = await run(process.execPath, argv, options);
