@@ -39,6 +39,10 @@ const COMMANDS: Array<{ args: string[]; usage: string; withoutTsx?: boolean }> =
  */
 const NOWHERE = { DATABASE_URL: "postgres://nobody@127.0.0.1:9/nowhere" };
 
+/** Runs `command` with `flag` added. */
+const runWith = (command: (typeof COMMANDS)[number], flag: string) =>
+  runScript([...command.args, flag], NOWHERE, command);
+
 /** Ten node processes at once on a loaded machine: a safety net, not a measure. */
 const SLOW = 240_000;
 
@@ -57,17 +61,13 @@ describe("every script", () => {
   it.concurrent.each(COMMANDS)(
     "$args.0 --help: the usage with examples, exit 0",
     async (command) => {
-      const { code, stdout, stderr } = await runScript(
-        [...command.args, "--help"],
-        NOWHERE,
-        command,
-      );
+      const { code, stdout, stderr } = await runWith(command, "--help");
       expect(stderr).toBe("");
       expect(stdout.split("\n")[0]).toBe(command.usage);
       expect(stdout).toMatch(/\nOptions:\n(.+\n)* {2}-h, --help +this text\n/);
       expect(stdout).toMatch(/\nExamples:\n( {2}\S.*\n)+$/);
       expect(code).toBe(0);
-      expect((await runScript([...command.args, "-h"], NOWHERE, command)).stdout).toBe(stdout);
+      expect((await runWith(command, "-h")).stdout).toBe(stdout);
     },
     SLOW,
   );
@@ -75,11 +75,7 @@ describe("every script", () => {
   it.concurrent.each(COMMANDS)(
     "$args.0 --frobnicate: refused, named, exit 2",
     async (command) => {
-      const { code, stdout, stderr } = await runScript(
-        [...command.args, "--frobnicate"],
-        NOWHERE,
-        command,
-      );
+      const { code, stdout, stderr } = await runWith(command, "--frobnicate");
       expect(stdout).toBe("");
       expect(stderr.split("\n").slice(0, 2)).toEqual([
         "error: unknown option --frobnicate",

@@ -122,7 +122,7 @@ async function checkDatabase(databaseUrl: string | undefined, report: Report): P
   } catch (error) {
     const fix = databaseUrl
       ? "check DATABASE_URL and that the server runs and accepts this machine"
-      : "stop whatever holds ./.data/postgres (another npm start?), or set DATABASE_URL to the website's database";
+      : "set DATABASE_URL to the database the service uses (the embedded one is for trying it out)";
     report.fail(
       `database not checked: ${which}: ${error instanceof Error ? error.message : String(error)}: ${fix}`,
     );
