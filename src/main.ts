@@ -36,7 +36,7 @@ const USAGE = `usage: npm start [-- --only bot|notifier]
 The CompuCar customer bot. npm start bundles src/ into dist/main.mjs (scripts/build.mjs)
 and runs it with node; systemd, PM2 and the container run node dist/main.mjs directly.
 The configuration is the environment, then .env.local, then .env (README, Configuration);
-without DATABASE_URL both commands use the embedded PostgreSQL in ./.data.
+without DATABASE_URL, start runs an embedded PostgreSQL kept in ./.data.
 
 Commands:
   start                 the service: the notifier, the bot and HTTP (/healthz, /metrics,
