@@ -34,17 +34,39 @@ describe("the scripts' database", () => {
     expect(name).toBe(db.name);
   });
 
-  it("unset: the embedded PostgreSQL with the website's tables, as npm start; stopped after", async () => {
+  it("a DATABASE_URL lacking migrations: refused with the fix, as npm start, nothing run", async () => {
+    const empty = await createTestDatabase({ empty: true });
+    try {
+      let ran = false;
+      const refused = withServiceDatabase(
+        { databaseUrl: empty.url, logLevel: "silent" },
+        async () => {
+          ran = true;
+        },
+      );
+      await expect(refused).rejects.toThrow(
+        /^the database lacks \d+ migration\(s\) .*: run `npm run migrate`/,
+      );
+      expect(ran).toBe(false);
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it("unset: the embedded PostgreSQL with the website's tables, migrated, as npm start; stopped after", async () => {
     const port = await freePort();
     const found = await withServiceDatabase(
       { databaseUrl: undefined, logLevel: "silent" },
       async (sql, url) => {
-        const [row] = await sql`SELECT to_regclass('public.users') IS NOT NULL AS users`;
-        return { users: row?.users, url };
+        const [row] = await sql`
+          SELECT to_regclass('public.users') IS NOT NULL AS users,
+                 to_regclass('telegram.outbox') IS NOT NULL AS outbox`;
+        return { users: row?.users, outbox: row?.outbox, url };
       },
-      { dataDir: path.join(dir, "postgres"), port },
+      { embedded: { dataDir: path.join(dir, "postgres"), port } },
     );
     expect(found.users).toBe(true);
+    expect(found.outbox).toBe(true);
     expect(new URL(found.url).port).toBe(String(port));
     const probe = postgres(found.url, { max: 1, connect_timeout: 5, onnotice: () => {} });
     await expect(probe`SELECT 1`).rejects.toMatchObject({ code: "ECONNREFUSED" });
