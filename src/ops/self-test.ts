@@ -110,7 +110,7 @@ async function checkDatabase(databaseUrl: string | undefined, report: Report): P
     const { pending } = await checkMigrations(url);
     if (pending.length > 0) {
       report.fail(
-        `${pending.length} migration(s) not applied (${pending.join(", ")}): run npm run migrate`,
+        `${pending.length} migration(s) not applied (${pending.join(", ")}): ${databaseUrl ? "run npm run migrate" : "npm start applies them to the embedded database when it starts"}`,
       );
       return;
     }
