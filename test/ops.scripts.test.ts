@@ -148,7 +148,7 @@ describe("scripts/test-customer-bot.ts (self-test)", () => {
     await db.sql`DELETE FROM telegram.events`;
     expect(stale.text).toContain("is the notifier running?");
 
-    await db.sql`UPDATE users SET "telegramChatId" = '4242' WHERE id = (SELECT id FROM users LIMIT 1)`;
+    await website(db.sql).createUser({ chatId: "4242" });
     expect((await check(envFor(db.url))).text).toContain(
       "stored in plaintext: run npx tsx scripts/encrypt-chat-ids.ts",
     );
