@@ -114,6 +114,14 @@ export class BotApiDouble {
     return chatId === undefined ? this.messages : this.messages.filter((m) => m.chat_id === chatId);
   }
 
+  /** Makes getWebhookInfo report a failed delivery to the webhook, as Telegram does. */
+  failWebhookDelivery(message: string, at: Date = new Date()): void {
+    if (this.webhook) {
+      this.webhook.last_error_message = message;
+      this.webhook.last_error_date = Math.floor(at.getTime() / 1000);
+    }
+  }
+
   /** Counters of what was accepted and refused. */
   stats() {
     return { ...this.counters, byStatus: { ...this.counters.byStatus } };
@@ -397,6 +405,12 @@ export class BotApiDouble {
             ? { allowed_updates: this.webhook.allowed_updates }
             : {}),
           ...(this.webhook ? { max_connections: this.webhook.max_connections } : {}),
+          ...(this.webhook?.last_error_message
+            ? {
+                last_error_message: this.webhook.last_error_message,
+                last_error_date: this.webhook.last_error_date,
+              }
+            : {}),
         });
       case "getUpdates":
         return this.getUpdates(res, record);

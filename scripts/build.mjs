@@ -4,7 +4,39 @@
  * tsx's loader thread (36 MB of RSS) or transpiling at start-up. Packages stay in
  * node_modules. About 0.2 s; `npm run build` runs it alone.
  */
+import { parseArgs } from "node:util";
 import { build } from "esbuild";
+
+const USAGE = `usage: npm run build
+       node scripts/build.mjs
+
+Bundles the service (src/main.ts and the project's own modules) into dist/main.mjs, with a
+source map; packages stay in node_modules. npm start runs it first.
+
+Options:
+  -h, --help   this text
+
+Examples:
+  npm run build && node --enable-source-maps dist/main.mjs --help`;
+
+// Plain node runs this file (it makes the bundle plain node runs), so it cannot import
+// src/ops/cli.ts; node:util parseArgs, strict, as that module does.
+try {
+  const { values } = parseArgs({
+    options: { help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+} catch (error) {
+  const unknown = /^Unknown option '([^']+)'/.exec(error.message);
+  console.error(
+    `error: ${unknown ? `unknown option ${unknown[1]}` : error.message}\n${USAGE.split("\n\n")[0]}`,
+  );
+  process.exit(2);
+}
 
 await build({
   entryPoints: ["src/main.ts"],

@@ -12,7 +12,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { BotApiDouble } from "../double/bot-api-double.ts";
 import { ChatIdCipher } from "../src/chat-id.ts";
@@ -20,6 +19,7 @@ import { DEMO_CHAT_ID_KEY, DEMO_TELEGRAM_TOKEN } from "../src/config.ts";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { loadWebsiteSchema, projectRoot, runMigrations } from "../src/db/migrations.ts";
 import { createLogger } from "../src/log.ts";
+import { readCommandLine } from "../src/ops/cli.ts";
 import { startService } from "../src/service.ts";
 
 const CUSTOMER_CHAT = 424242;
@@ -31,6 +31,24 @@ const CUSTOMER = {
 };
 const USER_ID = "demo-user-karim";
 const FILE_ID = "demo-file-golf";
+
+const USAGE = `usage: npm run demo [-- --keep]
+       printf '/files\\nstatus READY\\n' | npm run demo
+
+The whole product offline: an embedded PostgreSQL with the website's tables and a linked
+demo customer, the bot and the notifier, and a local Telegram (the Bot API double). Type as
+the customer or act as the website and watch the messages arrive; Ctrl-C stops everything.
+Lines piped on stdin run without a prompt. Needs no configuration; touches no other
+database (a fresh one in a temporary folder, removed at the end).
+
+Options:
+  --keep       keep the demo database in ./.data/demo between runs
+  -h, --help   this text
+
+Examples:
+  npm run demo
+  npm run demo -- --keep
+  printf '/files\\nstatus READY 45\\ncomment Stage 1 done\\n' | npm run demo`;
 
 const HELP = `
 Type as the customer (anything you would send the bot):
@@ -49,7 +67,7 @@ Act as the website (each is the statement the website runs):
 `;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { keep: { type: "boolean", default: false } } });
+  const { values } = readCommandLine({ usage: USAGE, options: { keep: { type: "boolean" } } });
   const interactive = process.stdin.isTTY === true;
   const dir = values.keep
     ? path.join(projectRoot, ".data", "demo")

@@ -13,8 +13,24 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { migrationsFolder } from "../src/db/migrations.ts";
+import { readCommandLine } from "../src/ops/cli.ts";
 
-const check = process.argv.includes("--check");
+const USAGE = `usage: npx tsx scripts/hash-migrations.ts [--check]
+
+Writes graphile-migrate's headers (Previous / Hash / Message) on the files in
+migrations/committed, in order. Run it after adding a migration; never on a migration a
+production database has applied (migrations/README.md). Then npm run schema.
+
+Options:
+  --check      write nothing; exit 1 when a header is stale
+  -h, --help   this text
+
+Examples:
+  npx tsx scripts/hash-migrations.ts
+  npx tsx scripts/hash-migrations.ts --check`;
+
+const check =
+  readCommandLine({ usage: USAGE, options: { check: { type: "boolean" } } }).values.check === true;
 const folder = path.join(migrationsFolder, "committed");
 const files = (await readdir(folder))
   .filter((f) => /^[0-9]+(-[-_a-zA-Z0-9]*)?\.sql$/.test(f))

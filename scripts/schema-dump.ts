@@ -29,6 +29,7 @@ import {
   projectRoot,
   runMigrations,
 } from "../src/db/migrations.ts";
+import { readCommandLine } from "../src/ops/cli.ts";
 
 /** The generated file. */
 export const schemaFile = path.join(projectRoot, "sql", "telegram-schema.sql");
@@ -625,6 +626,22 @@ async function main(check: boolean): Promise<void> {
   }
 }
 
+const USAGE = `usage: npm run schema [-- --check]
+       npx tsx scripts/schema-dump.ts [--check]
+
+Writes sql/telegram-schema.sql, the live definition of everything the customer bot owns in
+the website's database, from a database holding the website's tables and every committed
+migration (an embedded PostgreSQL of its own, in a temporary folder).
+
+Options:
+  --check      write nothing; exit 1 when the file is stale
+  -h, --help   this text
+
+Examples:
+  npm run schema
+  npm run schema -- --check`;
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  await main(process.argv.includes("--check"));
+  const { values } = readCommandLine({ usage: USAGE, options: { check: { type: "boolean" } } });
+  await main(values.check === true);
 }

@@ -1,18 +1,18 @@
 /**
- * The one entry point.
- *   npm start                      bot + notifier + HTTP (tsx src/main.ts start)
- *   tsx src/main.ts start --only bot        only the bot (and HTTP)
- *   tsx src/main.ts start --only notifier   only the notifier (and HTTP)
- *   npm run migrate                applies the committed migrations to DATABASE_URL and
- *                                  restores what the website's tools dropped
- *   npm run migrate -- --embedded  the same on the embedded PostgreSQL in ./.data
+ * The one entry point (bundled into dist/main.mjs by scripts/build.mjs).
+ *   npm start                               bot + notifier + HTTP (node dist/main.mjs start)
+ *   npm start -- --only bot                 only the bot (and HTTP)
+ *   npm start -- --only notifier            only the notifier (and HTTP)
+ *   npm run migrate                         applies the committed migrations to DATABASE_URL
+ *                                           and restores what the website's tools dropped
+ *   npm run migrate -- --embedded           the same on the embedded PostgreSQL in ./.data
  */
-import { parseArgs } from "node:util";
 import { ConfigError, loadDatabaseConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { runMigrations } from "./db/migrations.ts";
 import { explainMissing } from "./db/repair.ts";
 import { createLogger } from "./log.ts";
+import { readCommandLine, USAGE_ERROR_EXIT, usageError } from "./ops/cli.ts";
 
 // postgres.js 3.4.9 (the latest) can throw from a timer when a connection closes while a
 // write is queued (connection.js nextWrite: socket is null). The connection is gone and
@@ -31,38 +31,61 @@ process.on("uncaughtException", (error) => {
   process.exit(1);
 });
 
-const USAGE = `usage: tsx src/main.ts <command>
-  start [--only bot|notifier]   run the service (bot, notifier, HTTP)
-  migrate [--embedded]          apply the committed migrations to DATABASE_URL (--embedded:
-                                to the embedded PostgreSQL in ./.data, when it is unset)`;
+const USAGE = `usage: npm start [-- --only bot|notifier]
+       npm run migrate
+       node dist/main.mjs start [--only bot|notifier]
+       node dist/main.mjs migrate
+
+The CompuCar customer bot. npm start bundles src/ into dist/main.mjs (scripts/build.mjs)
+and runs it with node; systemd, PM2 and the container run node dist/main.mjs directly.
+The configuration is the environment, then .env.local, then .env (README, Configuration);
+without DATABASE_URL, start runs an embedded PostgreSQL kept in ./.data.
+
+Commands:
+  start                 the service: the notifier, the bot and HTTP (/healthz, /metrics,
+                        the webhook); SIGTERM or SIGINT stops it
+  migrate               applies the committed migrations to DATABASE_URL (safe on a live
+                        database; again after each upgrade) and restores what the
+                        website's tools dropped (our triggers, indexes, columns); names
+                        the database first and refuses to run without DATABASE_URL
+
+Options:
+  --only bot|notifier   with start: run only that part (and HTTP)
+  --embedded            with migrate: migrate the embedded PostgreSQL in ./.data instead
+  -h, --help            this text
+
+Examples:
+  npm start
+  npm start -- --only notifier
+  DATABASE_URL=postgres://compucar_user@localhost:5432/compucar npm run migrate
+  node --enable-source-maps dist/main.mjs start --only bot`;
+
+const COMMAND = {
+  usage: USAGE,
+  options: { only: { type: "string" }, embedded: { type: "boolean" } },
+  positionals: ["<command>"],
+} as const;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      only: { type: "string" },
-      embedded: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const command = positionals[0];
-  if (values.help || !command) {
-    console.log(USAGE);
-    return command || values.help ? 0 : 1;
+  const line = readCommandLine(COMMAND, argv);
+  const wrong = (message: string) => {
+    console.error(usageError(COMMAND, message));
+    return USAGE_ERROR_EXIT;
+  };
+  const [command] = line.positionals;
+  const { only, embedded } = line.values;
+  if (command === "migrate") {
+    if (only !== undefined) return wrong("--only goes with start, not migrate");
+    return migrate(embedded === true);
   }
-  if (command === "migrate") return migrate(values.embedded === true);
+  if (embedded !== undefined) return wrong("--embedded goes with migrate, not start");
   if (command === "start") {
-    const only = values.only;
-    if (only !== undefined && only !== "bot" && only !== "notifier") {
-      console.error(`--only must be bot or notifier (got "${only}")`);
-      return 1;
-    }
+    if (only !== undefined && only !== "bot" && only !== "notifier")
+      return wrong(`--only must be bot or notifier (got "${only}")`);
     const { runService } = await import("./service.ts");
     return runService({ only });
   }
-  console.error(`unknown command "${command}"\n${USAGE}`);
-  return 1;
+  return wrong(`unknown command "${command}": start or migrate`);
 }
 
 /**

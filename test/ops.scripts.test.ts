@@ -1,13 +1,12 @@
-import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotApiDouble } from "../double/bot-api-double.ts";
 import { selfTest } from "../src/ops/self-test.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { runScript } from "./support/script-process.ts";
+import { serviceEnv } from "./support/service-process.ts";
 import { website } from "./support/website.ts";
 
-const run = promisify(execFile);
 let db: TestDatabase;
 let telegram: BotApiDouble;
 const SECRET = "webhook_secret_for_tests_123";
@@ -25,27 +24,8 @@ afterAll(async () => {
 });
 
 /** Runs a script as an operator would, with the service's environment; never throws. */
-async function script(args: string[], extra: Record<string, string> = {}) {
-  const env = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    DATABASE_URL: db.url,
-    TELEGRAM_CUSTOMER_BOT_TOKEN: telegram.token,
-    TELEGRAM_API_ROOT: telegram.url,
-    TELEGRAM_CHAT_ID_KEY: randomBytes(32).toString("base64"),
-    LINK_VERIFICATION: "none",
-    ...extra,
-  };
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", ...args], {
-      env,
-      cwd: process.cwd(),
-    });
-    return { code: 0, out: stdout + stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout + e.stderr };
-  }
+function script(args: string[], extra: Record<string, string> = {}) {
+  return runScript(args, { ...serviceEnv(db, telegram), ...extra });
 }
 
 describe("scripts/link-token.ts", () => {
@@ -63,6 +43,23 @@ describe("scripts/link-token.ts", () => {
     const rows =
       await db.sql`SELECT user_id, expires_at > now() + interval '14 minutes' AS fresh FROM telegram.link_tokens WHERE token_hash = ${hash}`;
     expect(rows).toEqual([{ user_id: userId, fresh: true }]);
+  });
+
+  it("--dry-run: finds the account and the bot, makes no token", async () => {
+    const userId = await website(db.sql).createUser({ email: "karim@example.com" });
+    const tokens = async () =>
+      (await db.sql`SELECT count(*)::int AS n FROM telegram.link_tokens`)[0]?.n;
+    const before = await tokens();
+    const { code, stdout } = await script([
+      "scripts/link-token.ts",
+      "--dry-run",
+      "Karim@example.com",
+    ]);
+    expect(stdout).toBe(
+      `dry run: Karim@example.com is account ${userId}; the link would be https://t.me/CompuCarBot?start=<token>; none was made\n`,
+    );
+    expect(code).toBe(0);
+    expect(await tokens()).toBe(before);
   });
 
   it("an unknown email: exit 1 and says so", async () => {
@@ -151,7 +148,7 @@ describe("scripts/test-customer-bot.ts (self-test)", () => {
     await db.sql`DELETE FROM telegram.events`;
     expect(stale.text).toContain("is the notifier running?");
 
-    await db.sql`UPDATE users SET "telegramChatId" = '4242' WHERE id = (SELECT id FROM users LIMIT 1)`;
+    await website(db.sql).createUser({ chatId: "4242" });
     expect((await check(envFor(db.url))).text).toContain(
       "stored in plaintext: run npx tsx scripts/encrypt-chat-ids.ts",
     );

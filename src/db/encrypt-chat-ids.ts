@@ -4,7 +4,7 @@ import type { ChatIdCipher } from "../chat-id.ts";
 
 /** What {@link encryptPlaintextChatIds} did. */
 export interface EncryptionReport {
-  /** Plaintext chat ids replaced by their encrypted form. */
+  /** Plaintext chat ids replaced by their encrypted form (with `dryRun`: that would be). */
   encrypted: number;
   /** Values that are not a Telegram chat id (left as they are; listed by user id). */
   invalid: string[];
@@ -17,12 +17,13 @@ export interface EncryptionReport {
  * strings), a batch per transaction, so the website's own writes are never held up. Each
  * change is audited as a relink by actor `encrypt-chat-ids`, without any chat id.
  * Then rewrites the unkeyed chat fingerprints (see {@link rekeyFingerprints}).
- * Safe to run again: encrypted values and keyed fingerprints are left alone.
+ * Safe to run again: encrypted values and keyed fingerprints are left alone. With `dryRun`
+ * it only counts the chat ids it would encrypt, and changes nothing.
  */
 export async function encryptPlaintextChatIds(
   sql: postgres.Sql,
   cipher: ChatIdCipher,
-  options: { batchSize?: number } = {},
+  options: { batchSize?: number; dryRun?: boolean } = {},
 ): Promise<EncryptionReport> {
   const batchSize = options.batchSize ?? 500;
   const report: EncryptionReport = { encrypted: 0, invalid: [], rekeyed: 0 };
@@ -43,6 +44,10 @@ export async function encryptPlaintextChatIds(
       }
     }
     if (updates.length === 0) continue;
+    if (options.dryRun) {
+      report.encrypted += updates.length;
+      continue;
+    }
     await sql.begin(async (tx) => {
       await tx`SELECT set_config('telegram.actor', 'encrypt-chat-ids', true),
                       set_config('telegram.audit_detail', 'chat id encrypted at rest', true)`;
@@ -55,7 +60,7 @@ export async function encryptPlaintextChatIds(
       report.encrypted += changed.count;
     });
   }
-  report.rekeyed = await rekeyFingerprints(sql, cipher, batchSize);
+  if (!options.dryRun) report.rekeyed = await rekeyFingerprints(sql, cipher, batchSize);
   return report;
 }
 

@@ -1,10 +1,12 @@
 import { Api } from "grammy";
 import nodemailer from "nodemailer";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { checkMigrations } from "../db/migrations.ts";
 import { explainMissing, findMissingObjects } from "../db/repair.ts";
-import { explainTelegramError } from "./webhook.ts";
+import { withServiceDatabase } from "./database.ts";
+import { fixForFailure } from "./failure-fixes.ts";
+import { explainTelegramError, WEBHOOK_ERROR_FIX } from "./webhook.ts";
 
 /** Where the checks write their lines: ✅ ok, ⚠️ warn, ❌ fail (which makes the exit code 1). */
 interface Report {
@@ -14,8 +16,10 @@ interface Report {
 }
 
 /**
- * The self-test behind scripts/test-customer-bot.ts: one line per check, ✅ / ⚠️ / ❌ with
- * the fix. Returns the exit code: 1 when any check failed. Prints no secret, no chat id.
+ * The self-test behind scripts/test-customer-bot.ts: one line per check, ✅ / ⚠️ / ❌, each
+ * ⚠️ and ❌ with its fix. Returns the exit code: 1 when any check failed or could not be
+ * made (then the ❌ says why). Prints no secret, no chat id. The database is the
+ * service's: `DATABASE_URL`, or the embedded PostgreSQL in `./.data` when it is unset.
  * `env` is what {@link loadConfig} reads; `undefined` means the process's environment
  * (and `.env` files), as the service reads it.
  */
@@ -47,14 +51,14 @@ export async function selfTest(
   }
 
   await checkTelegram(config, report);
-  if (!config.databaseUrl) {
+  await checkDatabase(config.databaseUrl, report);
+  if (config.linkVerification === "none") {
     report.warn(
-      "DATABASE_URL is unset: npm start uses the embedded PostgreSQL in ./.data (not checked here)",
+      "SMTP not used: LINK_VERIFICATION=none links a chat to any account named in /link without proof, so whoever knows a customer's email gets their file and order updates; set LINK_VERIFICATION=email with SMTP_URL and MAIL_FROM",
     );
-  } else {
-    await checkDatabase(config.databaseUrl, report);
+  } else if (config.smtp) {
+    await checkSmtp(config.smtp.url, report);
   }
-  if (config.linkVerification === "email" && config.smtp) await checkSmtp(config.smtp.url, report);
   return failed ? 1 : 0;
 }
 
@@ -77,48 +81,70 @@ async function checkTelegram(config: Config, report: Report): Promise<void> {
       report.ok(`updates: ${config.telegram.mode}${info.url ? ` at ${info.url}` : ""}`);
     }
     if (info.last_error_message)
-      report.warn(`Telegram's last webhook error: ${info.last_error_message}`);
+      report.warn(
+        `Telegram's last webhook error: ${info.last_error_message}: ${WEBHOOK_ERROR_FIX}`,
+      );
   } catch (error) {
-    report.fail(explainTelegramError(error));
+    report.fail(explainTelegramError(error, config.telegram));
   }
 }
 
 /** Reachable, migrated; then the triggers, the backlog and what deserves a look. */
-async function checkDatabase(url: string, report: Report): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
+async function checkDatabase(databaseUrl: string | undefined, report: Report): Promise<void> {
+  const which = databaseUrl
+    ? `the database at ${withoutPassword(databaseUrl)}`
+    : "the embedded PostgreSQL in ./.data (DATABASE_URL is unset)";
+  const checks = async (sql: postgres.Sql, url: string) => {
     await sql`SELECT 1`;
-    report.ok("database reachable");
+    report.ok(`database reachable: ${which}`);
     const { pending } = await checkMigrations(url);
     if (pending.length > 0) {
       report.fail(
-        `${pending.length} migration(s) not applied (${pending.join(", ")}): run npm run migrate`,
+        `${pending.length} migration(s) not applied (${pending.join(", ")}): ${databaseUrl ? "run npm run migrate" : "npm start applies them to the embedded database when it starts"}`,
       );
       return;
     }
     report.ok("migrations applied");
     await checkTriggers(sql, report);
     await checkBacklog(sql, report);
+  };
+  try {
+    // Changes nothing: missing migrations are reported above, not applied.
+    await withServiceDatabase({ databaseUrl, logLevel: "warn" }, checks, { migrated: false });
   } catch (error) {
+    const fix = databaseUrl
+      ? "check DATABASE_URL and that the server runs and accepts this machine"
+      : "set DATABASE_URL to the database the service uses (the embedded one is for trying it out)";
     report.fail(
-      `database: ${error instanceof Error ? error.message : String(error)}: check DATABASE_URL and that the server runs`,
+      `database not checked: ${which}: ${error instanceof Error ? error.message : String(error)}: ${fix}`,
     );
-  } finally {
-    await sql.end({ timeout: 1 });
+  }
+}
+
+/** A connection string as it may be shown: the password left out. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return "(DATABASE_URL, not a URL)";
   }
 }
 
 /** Our triggers, indexes, columns and constraint (src/db/repair.ts), and triggers disabled. */
 async function checkTriggers(sql: postgres.Sql, report: Report): Promise<void> {
   const missing = await findMissingObjects(sql);
-  const ours = await sql<Array<{ name: string; enabled: boolean }>>`
-    SELECT t.tgname AS name, t.tgenabled <> 'D' AS enabled
+  const ours = await sql<Array<{ name: string; table: string; enabled: boolean }>>`
+    SELECT t.tgname AS name, t.tgrelid::regclass::text AS table, t.tgenabled <> 'D' AS enabled
       FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
      WHERE p.pronamespace = 'telegram'::regnamespace AND NOT t.tgisinternal`;
-  const disabled = ours.filter((t) => !t.enabled).map((t) => t.name);
+  const disabled = ours.filter((t) => !t.enabled);
   if (missing.length > 0) report.fail(explainMissing(missing));
   else if (disabled.length > 0)
-    report.fail(`triggers disabled: ${disabled.join(", ")}: ALTER TABLE ... ENABLE TRIGGER ...`);
+    report.fail(
+      `triggers disabled: ${disabled.map((r) => r.name).join(", ")}: ${disabled.map((r) => `ALTER TABLE ${r.table} ENABLE TRIGGER ${r.name};`).join(" ")}`,
+    );
   else report.ok(`${ours.length} triggers present and enabled`);
 }
 
@@ -139,11 +165,11 @@ async function checkBacklog(sql: postgres.Sql, report: Report): Promise<void> {
     );
   }
   const failures = await sql<Array<{ reason: string; n: number }>>`
-    SELECT last_error AS reason, count(*)::int AS n FROM telegram.outbox
-     WHERE status = 'failed' AND created_at > now() - interval '24 hours' GROUP BY 1 ORDER BY 2 DESC LIMIT 3`;
-  if (failures.length > 0)
+    SELECT coalesce(last_error, '(no reason recorded)') AS reason, count(*)::int AS n FROM telegram.outbox
+     WHERE status = 'failed' AND created_at > now() - interval '24 hours' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5`;
+  for (const f of failures)
     report.warn(
-      `failed in the last 24 h: ${failures.map((f) => `${f.n} × ${f.reason}`).join("; ")}`,
+      `${f.n} message(s) failed in the last 24 h: "${f.reason}": ${fixForFailure(f.reason)}`,
     );
   const [{ plain }] = await sql<[{ plain: number }]>`
     SELECT count(*)::int AS plain FROM users WHERE "telegramChatId" IS NOT NULL AND "telegramChatId" NOT LIKE 'tg1:%'`;
@@ -156,6 +182,8 @@ async function checkSmtp(url: string, report: Report): Promise<void> {
     await nodemailer.createTransport(url, { connectionTimeout: 5_000 } as object).verify();
     report.ok("SMTP server reachable");
   } catch (error) {
-    report.fail(`SMTP: ${error instanceof Error ? error.message : String(error)}: check SMTP_URL`);
+    report.fail(
+      `SMTP: ${error instanceof Error ? error.message : String(error)}: check SMTP_URL (host, port, user, password) and that this machine reaches the server`,
+    );
   }
 }
