@@ -19,7 +19,7 @@
 -- service takes from TypeScript are named in src/db/locks.ts. What each lock means is in
 -- the COMMENT of the function that takes it:
 --   telegram.claim_batch: pg_advisory_xact_lock(1952803941, 2)
---   telegram.notifier_is_idle: pg_try_advisory_lock_shared(1952803941, 16 + pg_backend_pid() % 16)
+--   telegram.notifier_is_idle: pg_try_advisory_xact_lock_shared(1952803941, 32 + pg_catalog.pg_backend_pid() % 16)
 --   telegram.notifier_set_busy: pg_advisory_lock(1952803941, k)
 
 SET check_function_bodies = false;
@@ -383,32 +383,30 @@ AS $function$
 $function$;
 COMMENT ON FUNCTION telegram.ingest_events() IS 'Moves telegram.events into telegram.outbox (one message per website change, in recorded order). Called by the notifier; safe to call by hand.';
 
--- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000012-doorbell-when-listening.sql (the definition below is the live one)
 CREATE OR REPLACE FUNCTION telegram.notifier_is_idle()
  RETURNS boolean
  LANGUAGE sql
  PARALLEL RESTRICTED
 AS $function$
-  SELECT CASE WHEN pg_try_advisory_lock_shared(1952803941, 16 + pg_backend_pid() % 16)
-              THEN pg_advisory_unlock_shared(1952803941, 16 + pg_backend_pid() % 16)
-              ELSE false END
+  SELECT NOT pg_catalog.pg_try_advisory_xact_lock_shared(1952803941, 32 + pg_catalog.pg_backend_pid() % 16)
 $function$;
-COMMENT ON FUNCTION telegram.notifier_is_idle() IS 'true when no notifier holds the busy locks (1952803941, 16..31), taken by telegram.notifier_set_busy(true): the triggers then NOTIFY telegram_outbox.';
+COMMENT ON FUNCTION telegram.notifier_is_idle() IS 'true when a notifier is listening and idle (it holds its ring locks (1952803941, 32..47), telegram.notifier_set_busy(false)): the triggers then NOTIFY telegram_outbox. When false, this transaction keeps a shared lock on one of them until it ends, so a notifier arming waits for its events.';
 
--- from 000007-cheaper-triggers.sql
+-- from 000007-cheaper-triggers.sql, replaced in 000012-doorbell-when-listening.sql (the definition below is the live one)
 CREATE OR REPLACE FUNCTION telegram.notifier_set_busy(busy boolean)
  RETURNS void
  LANGUAGE plpgsql
 AS $function$
 BEGIN
   IF busy THEN
-    PERFORM pg_advisory_lock(1952803941, k) FROM generate_series(16, 31) k;
+    PERFORM pg_catalog.pg_advisory_unlock(1952803941, k) FROM pg_catalog.generate_series(32, 47) k;
   ELSE
-    PERFORM pg_advisory_unlock(1952803941, k) FROM generate_series(16, 31) k;
+    PERFORM pg_catalog.pg_advisory_lock(1952803941, k) FROM pg_catalog.generate_series(32, 47) k;
   END IF;
 END
 $function$;
-COMMENT ON FUNCTION telegram.notifier_set_busy(busy boolean) IS 'Takes (true) or releases (false) the notifier''s busy locks (1952803941, 16..31) on this session; while held, the triggers do not NOTIFY.';
+COMMENT ON FUNCTION telegram.notifier_set_busy(busy boolean) IS 'false: this session listens and is idle, ring it: takes the ring locks (1952803941, 32..47), after every transaction that found them free has ended. true: gives them back; the triggers stop NOTIFYing. Call on the LISTEN side''s own connection, alternately.';
 
 -- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql (the definition below is the live one)
 CREATE OR REPLACE FUNCTION telegram.tg_orders__record_change()
