@@ -54,11 +54,13 @@ export function createBusyLocks(databaseUrl: string): BusyLocks {
       connectionString: databaseUrl,
       application_name: "compucar-customer-bot doorbell",
     });
-    fresh.on("error", () => {
+    const lost = () => {
       if (client !== fresh) return;
       drop();
       retryLater();
-    });
+    };
+    fresh.on("error", lost);
+    fresh.on("end", lost);
     await fresh.connect();
     client = fresh;
     return fresh;
@@ -80,6 +82,8 @@ export function createBusyLocks(databaseUrl: string): BusyLocks {
     try {
       if (want) {
         const c = client ?? (await connect());
+        // The LISTEN may have been lost while connecting.
+        if (!wanted()) return;
         await c.query("SELECT telegram.notifier_set_busy(false)");
         if (client !== c) return;
         armed = true;
