@@ -19,7 +19,7 @@
 -- service takes from TypeScript are named in src/db/locks.ts. What each lock means is in
 -- the COMMENT of the function that takes it:
 --   telegram.claim_batch: pg_advisory_xact_lock(1952803941, 2)
---   telegram.notifier_is_idle: pg_try_advisory_lock_shared(1952803941, 16 + pg_backend_pid() % 16)
+--   telegram.notifier_is_idle: pg_try_advisory_xact_lock_shared(1952803941, 32 + pg_catalog.pg_backend_pid() % 16)
 --   telegram.notifier_set_busy: pg_advisory_lock(1952803941, k)
 
 SET check_function_bodies = false;
@@ -502,21 +502,19 @@ $function$;
 REVOKE EXECUTE ON FUNCTION telegram.missing_objects() FROM PUBLIC;
 COMMENT ON FUNCTION telegram.missing_objects() IS 'What the bot needs in the website''s tables and is missing or invalid: our columns, unique constraint, indexes and triggers (repair: the statements that restore them, run in order by npm run migrate; CONCURRENTLY ones outside a transaction), and website columns the bot reads (kind "website column", no repair: the website dropped or renamed them). Empty when all is well.';
 
--- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000012-doorbell-when-listening.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.notifier_is_idle()
  RETURNS boolean
  LANGUAGE sql
  PARALLEL RESTRICTED
 AS $function$
-  SELECT CASE WHEN pg_try_advisory_lock_shared(1952803941, 16 + pg_backend_pid() % 16)
-              THEN pg_advisory_unlock_shared(1952803941, 16 + pg_backend_pid() % 16)
-              ELSE false END
+  SELECT NOT pg_catalog.pg_try_advisory_xact_lock_shared(1952803941, 32 + pg_catalog.pg_backend_pid() % 16)
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.notifier_is_idle() FROM PUBLIC;
-COMMENT ON FUNCTION telegram.notifier_is_idle() IS 'true when no notifier holds the busy locks (1952803941, 16..31), taken by telegram.notifier_set_busy(true): the triggers then NOTIFY telegram_outbox.';
+COMMENT ON FUNCTION telegram.notifier_is_idle() IS 'true when a notifier is listening and idle (it holds its ring locks (1952803941, 32..47), telegram.notifier_set_busy(false)): the triggers then NOTIFY telegram_outbox. When false, this transaction keeps a shared lock on one of them until it ends, so a notifier arming waits for its events.';
 
--- from 000007-cheaper-triggers.sql
+-- from 000007-cheaper-triggers.sql, replaced in 000012-doorbell-when-listening.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.notifier_set_busy(busy boolean)
  RETURNS void
@@ -524,14 +522,14 @@ CREATE OR REPLACE FUNCTION telegram.notifier_set_busy(busy boolean)
 AS $function$
 BEGIN
   IF busy THEN
-    PERFORM pg_advisory_lock(1952803941, k) FROM generate_series(16, 31) k;
+    PERFORM pg_catalog.pg_advisory_unlock(1952803941, k) FROM pg_catalog.generate_series(32, 47) k;
   ELSE
-    PERFORM pg_advisory_unlock(1952803941, k) FROM generate_series(16, 31) k;
+    PERFORM pg_catalog.pg_advisory_lock(1952803941, k) FROM pg_catalog.generate_series(32, 47) k;
   END IF;
 END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.notifier_set_busy(busy boolean) FROM PUBLIC;
-COMMENT ON FUNCTION telegram.notifier_set_busy(busy boolean) IS 'Takes (true) or releases (false) the notifier''s busy locks (1952803941, 16..31) on this session; while held, the triggers do not NOTIFY.';
+COMMENT ON FUNCTION telegram.notifier_set_busy(busy boolean) IS 'false: this session listens and is idle, ring it: takes the ring locks (1952803941, 32..47), after every transaction that found them free has ended. true: gives them back; the triggers stop NOTIFYing. Call on the LISTEN side''s own connection, alternately.';
 
 -- from 000011-live-beside-the-website.sql
 -- privileges: {<owner>=X/<owner>}

@@ -2,6 +2,8 @@ import pg from "pg";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { openTransaction } from "./support/open-transaction.ts";
+import { until } from "./support/wait.ts";
 import { website } from "./support/website.ts";
 
 let db: TestDatabase;
@@ -16,6 +18,7 @@ beforeAll(async () => {
   await listener.query("LISTEN telegram_outbox");
 });
 afterAll(async () => {
+  await setNotifierIdle(false);
   await listener.end();
   await db.drop();
 });
@@ -26,22 +29,32 @@ async function settle(): Promise<void> {
   await listener.query("SELECT 1");
 }
 
-let busyNotifier: postgres.ReservedSql | undefined;
-/** A notifier is busy while it holds its busy locks (telegram.notifier_set_busy); idle otherwise. */
-async function setNotifierBusy(busy: boolean) {
-  if (busy && !busyNotifier) {
-    busyNotifier = await db.sql.reserve();
-    await busyNotifier`SELECT telegram.notifier_set_busy(true)`;
-  } else if (!busy && busyNotifier) {
-    await busyNotifier`SELECT telegram.notifier_set_busy(false)`;
-    busyNotifier.release();
-    busyNotifier = undefined;
+let notifierSession: postgres.ReservedSql | undefined;
+/**
+ * A notifier listening and idle holds its ring locks (telegram.notifier_set_busy(false))
+ * on a session of its own; a busy one gives them back, and none runs: nobody holds them.
+ */
+async function setNotifierIdle(idle: boolean) {
+  if (idle && !notifierSession) {
+    notifierSession = await db.sql.reserve();
+    await notifierSession`SELECT telegram.notifier_set_busy(false)`;
+  } else if (!idle && notifierSession) {
+    await notifierSession`SELECT telegram.notifier_set_busy(true)`;
+    notifierSession.release();
+    notifierSession = undefined;
   }
+}
+
+async function eventsOf(userId: string): Promise<number> {
+  const [{ n }] = await db.sql<
+    [{ n: number }]
+  >`SELECT count(*)::int AS n FROM telegram.events WHERE user_id = ${userId}`;
+  return n;
 }
 
 describe("the doorbell (NOTIFY telegram_outbox)", () => {
   it("rings only after COMMIT, never for a rollback", async () => {
-    await setNotifierBusy(false);
+    await setNotifierIdle(true);
     const userId = await website(db.sql).createUser({ chatId: "777" });
     await settle();
     received.length = 0;
@@ -70,26 +83,53 @@ describe("the doorbell (NOTIFY telegram_outbox)", () => {
     expect(received).toEqual(["telegram_outbox"]);
   });
 
-  it("does not ring while a notifier is busy draining, yet the row is there; rings again once it is idle", async () => {
-    await setNotifierBusy(true);
+  it("does not ring while no notifier runs or one is busy, yet the row is there; rings once one listens and is idle", async () => {
+    await setNotifierIdle(false);
     const site = website(db.sql);
     const userId = await site.createUser({ chatId: "778" });
     received.length = 0;
     await site.uploadFile(userId);
     await settle();
     expect(received).toEqual([]);
-    const [{ n }] = await db.sql<
-      [{ n: number }]
-    >`SELECT count(*)::int AS n FROM telegram.events WHERE user_id = ${userId}`;
-    expect(n).toBe(1);
-    await setNotifierBusy(false);
+    expect(await eventsOf(userId)).toBe(1);
+    await setNotifierIdle(true);
     await site.uploadFile(userId);
     await settle();
     expect(received).toEqual(["telegram_outbox"]);
+    expect(await eventsOf(userId)).toBe(2);
+  });
+
+  it("a notifier becoming idle waits for the writers that found the bell silent: a claim after it sees their events", async () => {
+    await setNotifierIdle(false);
+    const site = website(db.sql);
+    const silent = await site.createUser({ chatId: "779" });
+    // A website transaction records an event while no notifier is idle, and stays open.
+    const writer = await openTransaction(db.sql, (tx) => website(tx).uploadFile(silent));
+    // A notifier arms (telegram.notifier_set_busy(false)); it waits for that transaction.
+    notifierSession = await db.sql.reserve();
+    const [{ pid }] = await notifierSession<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
+    let armed = false;
+    const arming = notifierSession`SELECT telegram.notifier_set_busy(false)`.then(() => {
+      armed = true;
+    });
+    await until(
+      async () => {
+        const [row] = await db.sql`
+          SELECT wait_event FROM pg_stat_activity WHERE pid = ${pid} AND wait_event_type = 'Lock'`;
+        return row?.wait_event === "advisory";
+      },
+      { what: "the notifier's arming waiting for the open transaction" },
+    );
+    expect(armed).toBe(false);
+    // Once it commits, the arming returns, and a claim from then on sees its event.
+    writer.commit();
+    await writer.done;
+    await arming;
+    expect(await eventsOf(silent)).toBe(1);
   });
 
   it("one transaction updating 10,000 files of linked customers: 10,000 rows, at most a handful of NOTIFYs", async () => {
-    await setNotifierBusy(false);
+    await setNotifierIdle(true);
     const site = website(db.sql);
     const users: string[] = [];
     for (let i = 0; i < 20; i++) users.push(await site.createUser({ chatId: String(900000 + i) }));

@@ -1,5 +1,5 @@
---! Previous: sha1:5b88bde1be7b0ae9c683481bcbd4bbe3ba95aebb
---! Hash: sha1:ca2a5ad2552bb83d2229a168f3ed0b84ca6c6716
+--! Previous: sha1:05d1ba3dbae8bcfb9851ee507d0a664d0473da78
+--! Hash: sha1:58af9352b094ecc5f38f6a289c3cce6bc7d22f64
 --! Message: keyed-chat-fingerprints
 
 -- Chat fingerprints keyed, and deep links that ask a linked chat before switching it.

@@ -12,10 +12,14 @@
  *                         000007 (000003's comments still name it).
  *   (1952803941, 2)       the claim lock: telegram.claim_batch() takes it per transaction
  *                         (pg_advisory_xact_lock, 000010), so one notifier claims at a time.
- *   (1952803941, 16..31)  the busy locks: telegram.notifier_set_busy(true) takes all sixteen
- *                         on the notifier's own session, telegram.notifier_is_idle() tests
- *                         the one its backend pid picks (16 + pid % 16); the triggers NOTIFY
- *                         only when it is free (000007).
+ *   (1952803941, 16..31)  no longer used: the busy locks of 000007, held while a notifier
+ *                         drained; the triggers NOTIFYed when they were free, so also when
+ *                         no notifier ran (until 000012).
+ *   (1952803941, 32..47)  the ring locks: telegram.notifier_set_busy(false) takes all sixteen
+ *                         on the notifier's own session while it LISTENs and is idle,
+ *                         (true) gives them back; telegram.notifier_is_idle() probes the one
+ *                         its backend pid picks (32 + pid % 16) with a shared transaction
+ *                         lock, and the triggers NOTIFY only when that fails (000012).
  */
 
 /** The class of all our advisory locks: 'tele' in ASCII. */
@@ -24,8 +28,8 @@ export const LOCK_CLASS = 1952803941;
 /** Held by the instance that long-polls Telegram: one getUpdates caller per bot token. */
 export const POLLING_LOCK = [LOCK_CLASS, 3] as const;
 
-/** The busy locks' ids (class LOCK_CLASS), taken and tested by our SQL functions only. */
-export const BUSY_LOCK_IDS = { first: 16, last: 31 } as const;
+/** The ring locks' ids (class LOCK_CLASS), taken and probed by our SQL functions only. */
+export const RING_LOCK_IDS = { first: 32, last: 47 } as const;
 
 /**
  * Prefixes of the one-key (bigint) advisory locks of linking by email code:

@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { Options as ListenOptions, Subscriber } from "pg-listen";
 import * as pgListen from "pg-listen";
 import type { Logger } from "../log.ts";
+import type { BusyLocks } from "./busy-locks.ts";
 import { sleep } from "./pacing.ts";
 import { type Emit, type RunState, running } from "./state.ts";
 
@@ -12,6 +13,8 @@ export interface DoorbellOptions {
   state: RunState;
   slowTimerMs: number;
   drain: () => Promise<void>;
+  /** Held while LISTEN is in place and no NOTIFY is being answered: the triggers ring then. */
+  locks: BusyLocks;
 }
 
 // pg-listen is CommonJS with its function on `default`.
@@ -28,9 +31,14 @@ const CHANNEL = "telegram_outbox";
  * the truth), every (re)connect, a slow timer, and the drain's own follow-ups. One drain
  * runs at a time; a ring during it runs another right after. A drain that fails (the
  * database is away) is retried with backoff instead of spinning.
+ *
+ * The website's triggers NOTIFY only while the ring locks are held (busy-locks.ts): from
+ * when the LISTEN is in place until a NOTIFY comes, and again once the drains answering it
+ * are over. Each time they are taken, a drain runs: it finds the events that rang no bell.
  */
 export class Doorbell {
   #listening = false;
+  #subscribed = false;
   #draining: Promise<void> | undefined;
   #again = false;
   #failures = 0;
@@ -42,6 +50,7 @@ export class Doorbell {
   constructor(options: DoorbellOptions) {
     this.#options = options;
     this.#subscriber = this.#listen();
+    options.locks.onArmed(() => this.ring());
   }
 
   get listening(): boolean {
@@ -54,6 +63,10 @@ export class Doorbell {
     this.#subscriber
       .connect()
       .then(() => this.#subscriber.listenTo(CHANNEL))
+      .then(() => {
+        this.#subscribed = true;
+        if (!state.stopped) this.#options.locks.setListening(true);
+      })
       .catch((error: unknown) => {
         if (!state.stopped)
           logger.error({ err: error }, "notifier: could not LISTEN; draining on the timer only");
@@ -87,6 +100,8 @@ export class Doorbell {
         if (this.#again && !state.stopped) {
           this.#again = false;
           this.ring();
+        } else {
+          this.#options.locks.setAnswering(false);
         }
       });
   }
@@ -105,23 +120,19 @@ export class Doorbell {
     this.#again = false;
   }
 
-  /** Called by the drain: ring once more when this drain ends. */
-  ringAgain(): void {
-    this.#again = true;
-  }
-
   /** Stops ringing, waits up to `timeoutMs` for the drain in progress, closes LISTEN. */
   async stop(timeoutMs: number): Promise<void> {
     if (this.#slowTimer) clearInterval(this.#slowTimer);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    this.#options.locks.setListening(false);
     await Promise.race([this.#draining ?? Promise.resolve(), sleep(timeoutMs)]);
     await this.#subscriber.close().catch(() => {});
     this.#listening = false;
   }
 
   #listen(): Subscriber {
-    const { logger, emit } = this.#options;
+    const { logger, emit, locks } = this.#options;
     const subscriber = createSubscriber(
       {
         connectionString: this.#options.databaseUrl,
@@ -136,20 +147,28 @@ export class Doorbell {
           Math.min(10_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2),
       },
     );
-    subscriber.notifications.on(CHANNEL, () => this.ring());
+    subscriber.notifications.on(CHANNEL, () => {
+      // The first ring brings us; until these drains are over, more would only cost the website.
+      locks.setAnswering(true);
+      this.ring();
+    });
     subscriber.events.on("connected", () => {
       if (!this.#listening) logger.info("notifier: listening for new events");
       this.#listening = true;
+      // A reconnect LISTENs again before it says so; the first LISTEN follows connect() in start().
+      if (this.#subscribed && !this.#options.state.stopped) locks.setListening(true);
       emit({ type: "listener", state: "connected" });
       this.ring();
     });
     subscriber.events.on("reconnect", (attempt: number) => {
       if (this.#listening) logger.warn("notifier: lost the LISTEN connection; reconnecting");
       this.#listening = false;
+      locks.setListening(false);
       if (attempt === 1) emit({ type: "listener", state: "reconnecting" });
     });
     subscriber.events.on("error", (error: Error) => {
       this.#listening = false;
+      locks.setListening(false);
       logger.error({ err: error }, "notifier: the LISTEN connection failed");
       emit({ type: "listener", state: "failed" });
     });

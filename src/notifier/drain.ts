@@ -21,7 +21,7 @@ export interface DrainOptions {
   sql: postgres.Sql;
   state: RunState;
   emit: Emit;
-  bell: Pick<Doorbell, "answered" | "ringIn" | "ringAgain">;
+  bell: Pick<Doorbell, "answered" | "ringIn">;
   busy: BusyLocks;
   deliverBatch: DeliverBatch;
   workerId: string;
@@ -67,21 +67,20 @@ export function claimLimitFor(batchSize: number, maxPerSecond: number, leaseSeco
 
 async function drain(d: DrainOptions): Promise<void> {
   if (!d.enabled) return;
-  // The busy locks quiet the bell while events come faster than one claim takes them.
-  // A quiet shop never takes them: each event rings, and is claimed alone.
+  // Busy, the notifier gives its ring locks back: the bell is quiet while events come
+  // faster than one claim takes them. When it is idle again, the doorbell takes them back
+  // and drains once more (busy-locks.ts): that finds the events that rang no bell.
   const flight: Flight = {
     becameBusy: undefined,
     next: undefined,
     previous: undefined,
     current: undefined,
   };
-  let ranDry = false;
   try {
-    ranDry = await claimAndSend(d, flight);
+    await claimAndSend(d, flight);
   } finally {
     await land(d, flight);
   }
-  if (ranDry && flight.becameBusy && running(d.state)) await probe(d);
 }
 
 function claimBatch(d: DrainOptions): Promise<LeasedClaim> {
@@ -182,16 +181,4 @@ async function land(d: DrainOptions, flight: Flight): Promise<void> {
     await flight.becameBusy;
     await d.busy.set(false);
   }
-}
-
-/**
- * Rows whose trigger fired while we were busy rang no bell: look once more, now that
- * the bell rings again, and once more later for a transaction that took its time.
- */
-async function probe(d: DrainOptions): Promise<void> {
-  d.bell.ringIn(250);
-  const claim = await claimBatch(d);
-  reportSkipped(d, claim);
-  if (claim.rows.length > 0) await d.deliverBatch(claim.rows, () => {}, claim.leaseEndsAt);
-  if (claim.rows.length > 0 || claim.skipped.length > 0) d.bell.ringAgain();
 }

@@ -14,7 +14,7 @@ export type { NotifierEvent } from "./state.ts";
 
 export interface NotifierOptions {
   sql: postgres.Sql;
-  /** For the LISTEN connection and the busy lock, each a connection of its own. */
+  /** For the LISTEN connection and the ring locks, each a connection of its own. */
   databaseUrl: string;
   apiRoot: string;
   token: string;
@@ -57,7 +57,7 @@ export interface Notifier {
  * This function only wires the rooms, from the bell to Telegram:
  * - doorbell.ts: LISTEN, the slow timer, one drain at a time, backoff when it fails;
  * - drain.ts: the claim loop and its overlapped batches (claim-lead.ts: when the next
- *   claim starts); busy-locks.ts quiets the triggers' NOTIFY while it is busy;
+ *   claim starts); busy-locks.ts lets the triggers NOTIFY only while it listens and is idle;
  * - deliver.ts: a batch as per-customer chains, sent rows recorded in chunks;
  * - send-row.ts: one message: rendered (render.ts), paced (pacing.ts), sent (sender.ts),
  *   a refusal settled by failure-policy.ts;
@@ -103,6 +103,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     emit,
     state,
     slowTimerMs: options.slowTimerMs ?? 1_000,
+    locks: busy,
     // Bound late: the drain rings the bell, the bell runs the drain.
     drain: () => drain(),
   });
