@@ -64,6 +64,7 @@ describe("a webhook set while the service polls", () => {
         bot: "conflict",
         telegram: "ok",
         backlog: "ok",
+        switch_over: "ok",
       },
     });
 
