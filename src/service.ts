@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { Api } from "grammy";
 import postgres from "postgres";
 import { type CustomerBot, createBot, setCommands } from "./bot/bot.ts";
+import { setProfile } from "./bot/profile.ts";
 import { webhookReceiver } from "./bot/webhook.ts";
 import {
   type Config,
@@ -202,6 +203,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
     shutdown.add("notifier", () => notifier.stop({ timeoutMs: 2_500 }));
   }
   if (bot) updates = updatesPart(wiring, bot, webhookWatch);
+  if (bot && config.telegram.enabled) void setProfile(bot.api, logger);
   // Polling's leader looks when it starts (and removes it); anyone else looks now.
   if (!(bot && config.telegram.mode === "polling")) void webhookWatch?.check();
   const retention = startRetention(sql, logger, config.outboxRetentionDays);
