@@ -4,7 +4,9 @@
  * pointing at the website. What the operator sees: the self-test, the service's start
  * log, /healthz and /metrics.
  */
-import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { runScript } from "./support/script-process.ts";
 import {
   type ServiceProcess,
@@ -16,6 +18,29 @@ import { until } from "./support/wait.ts";
 import { website } from "./support/website.ts";
 
 const fixtures = serviceFixtures();
+const websiteRole = `website_app_${randomBytes(4).toString("hex")}`;
+afterAll(async () => {
+  // Its grants live in the test database, which may outlive this hook.
+  await fixtures.db?.sql.unsafe(`DROP OWNED BY ${websiteRole}`).catch(() => {});
+  const admin = postgres(inject("testServerUrl"), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP ROLE IF EXISTS ${websiteRole}`).finally(() => admin.end());
+});
+
+/**
+ * The website's connection as a well-run shop has it: rights on its own tables only,
+ * none on schema telegram (test/db.least-privilege.test.ts).
+ */
+async function websiteConnection(): Promise<postgres.Sql> {
+  const password = randomBytes(12).toString("hex");
+  await fixtures.db.sql.unsafe(`
+    CREATE ROLE ${websiteRole} LOGIN PASSWORD '${password}';
+    GRANT USAGE ON SCHEMA public TO ${websiteRole};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${websiteRole};`);
+  const url = new URL(fixtures.db.url);
+  url.username = websiteRole;
+  url.password = password;
+  return postgres(url.toString(), { max: 1, onnotice: () => {} });
+}
 const WEBSITE_WEBHOOK = "https://compucar.pro/api/telegram/customer";
 
 const linesOf = (text: string, mark: "✅" | "⚠️" | "❌") =>
@@ -62,13 +87,16 @@ describe("the website's own linker after encryption", () => {
     const encrypted = await runScript(["scripts/encrypt-chat-ids.ts"], env);
     expect(encrypted.stdout).toContain("encrypted 1 plaintext chat id(s)");
 
-    // The website's /link, still answering because its webhook was never replaced.
+    // The website's /link, still answering because its webhook was never replaced: its
+    // write succeeds, with its own role's rights only.
     const linked = await shop.createUser();
-    await fixtures.db.sql`
+    const site = await websiteConnection();
+    const write = await site`
       UPDATE users SET "telegramChatId" = '5550002', "telegramUsername" = 'karim',
              "telegramLinkedAt" = now(), "updatedAt" = now()
-       WHERE id = ${linked}`;
-    const [{ role }] = await fixtures.db.sql<[{ role: string }]>`SELECT session_user AS role`;
+       WHERE id = ${linked}`.finally(() => site.end());
+    expect(write.count).toBe(1);
+    const role = websiteRole;
 
     const selfTest = await runScript(["scripts/test-customer-bot.ts"], env);
     expect(linesOf(selfTest.stdout, "❌")).toEqual([
