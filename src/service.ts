@@ -346,8 +346,12 @@ function updatesPart(
       void setCommands(bot, logger);
       const current = pollUpdates(bot, {
         logger,
-        onOutcome: (state) =>
-          telegram.record(state === "unreachable" || state === "unauthorized" ? state : "ok"),
+        onOutcome: (state) => {
+          telegram.record(state === "unreachable" || state === "unauthorized" ? state : "ok");
+          // A 409 may be a webhook set since (the website's setup script): name it; and
+          // once polling works again, see that it is gone.
+          if (state === "conflict" || (state === "ok" && webhook?.foreign())) void webhook?.check();
+        },
       });
       poller = current;
       return {
