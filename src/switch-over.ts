@@ -35,9 +35,9 @@ export function explainForeignWebhook(url: string, target: UpdatesTarget): strin
       : "then point it at us: npx tsx scripts/setup-customer-bot-webhook.ts";
   const ours =
     target.mode === "polling"
-      ? "this service polls (TELEGRAM_MODE=polling)"
-      : `this service's is ${target.webhookUrl}`;
-  return `Telegram's webhook points at ${url}, not at this service (${ours}): the website's own bot (or another program) receives the customers' commands and links accounts without proof; fix: ${WEBSITE_BOT_FIX}; ${then}`;
+      ? "which polls (TELEGRAM_MODE=polling)"
+      : `whose TELEGRAM_WEBHOOK_URL is ${target.webhookUrl}`;
+  return `Telegram's webhook points at ${url}, not at this service, ${ours}: the website's own bot (or another program) receives the customers' commands and links accounts without proof; fix: ${WEBSITE_BOT_FIX}; ${then}`;
 }
 
 /** Plaintext chat ids written to users since `encrypt-chat-ids` last ran. */

@@ -145,7 +145,7 @@ describe("Telegram's webhook pointing at the website", () => {
       serviceEnv(fixtures.db, fixtures.telegram),
     );
     expect(linesOf(polling.stdout, "❌")).toContainEqual(
-      `❌ Telegram's webhook points at ${WEBSITE_WEBHOOK}, not at this service (this service polls (TELEGRAM_MODE=polling)): the website's own bot (or another program) receives the customers' commands and links accounts without proof; fix: remove TELEGRAM_CUSTOMER_BOT_TOKEN from the website's environment (.env.local), set TELEGRAM_CUSTOMER_BOT_ENABLED=false there and restart it with pm2 restart <website app> --update-env; then npm start deletes it (or now: npx tsx scripts/setup-customer-bot-webhook.ts --delete)`,
+      `❌ Telegram's webhook points at ${WEBSITE_WEBHOOK}, not at this service, which polls (TELEGRAM_MODE=polling): the website's own bot (or another program) receives the customers' commands and links accounts without proof; fix: remove TELEGRAM_CUSTOMER_BOT_TOKEN from the website's environment (.env.local), set TELEGRAM_CUSTOMER_BOT_ENABLED=false there and restart it with pm2 restart <website app> --update-env; then npm start deletes it (or now: npx tsx scripts/setup-customer-bot-webhook.ts --delete)`,
     );
     expect(polling.code).toBe(1);
 
@@ -155,7 +155,7 @@ describe("Telegram's webhook pointing at the website", () => {
     );
     expect(linesOf(hooked.stdout, "❌")).toContainEqual(
       expect.stringMatching(
-        /^❌ Telegram's webhook points at https:\/\/compucar\.pro\/api\/telegram\/customer, not at this service \(this service's is https:\/\/bot\.compucar\.pro\/tg\/hook\): .*; then point it at us: npx tsx scripts\/setup-customer-bot-webhook\.ts$/,
+        /^❌ Telegram's webhook points at https:\/\/compucar\.pro\/api\/telegram\/customer, not at this service, whose TELEGRAM_WEBHOOK_URL is https:\/\/bot\.compucar\.pro\/tg\/hook: .*; then point it at us: npx tsx scripts\/setup-customer-bot-webhook\.ts$/,
       ),
     );
     expect(hooked.code).toBe(1);
