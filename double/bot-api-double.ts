@@ -80,6 +80,8 @@ export class BotApiDouble {
   private pollWake: (() => void) | undefined;
   private webhook: Record<string, unknown> | undefined;
   private commands = new Map<string, unknown>();
+  private readonly descriptions = new Map<string, string>();
+  private readonly shortDescriptions = new Map<string, string>();
   private readonly windowAll: number[] = [];
   private readonly windowChat = new Map<number, number[]>();
   private readonly counters = {
@@ -112,6 +114,17 @@ export class BotApiDouble {
   /** Accepted messages, optionally only those of one chat. */
   sent(chatId?: number): SentMessage[] {
     return chatId === undefined ? this.messages : this.messages.filter((m) => m.chat_id === chatId);
+  }
+
+  /**
+   * The bot's description and short description as set (setMyDescription,
+   * setMyShortDescription), by language code; `""` is the default for every language.
+   */
+  profile(): { description: Record<string, string>; shortDescription: Record<string, string> } {
+    return {
+      description: Object.fromEntries(this.descriptions),
+      shortDescription: Object.fromEntries(this.shortDescriptions),
+    };
   }
 
   /** Makes getWebhookInfo report a failed delivery to the webhook, as Telegram does. */
@@ -379,6 +392,18 @@ export class BotApiDouble {
       case "deleteMyCommands":
         this.commands.delete(String(body.language_code ?? ""));
         return this.reply(res, record, 200, true);
+      case "setMyDescription":
+        return this.setText(res, record, this.descriptions, body.description, 512);
+      case "setMyShortDescription":
+        return this.setText(res, record, this.shortDescriptions, body.short_description, 120);
+      case "getMyDescription":
+        return this.reply(res, record, 200, {
+          description: this.descriptions.get(String(body.language_code ?? "")) ?? "",
+        });
+      case "getMyShortDescription":
+        return this.reply(res, record, 200, {
+          short_description: this.shortDescriptions.get(String(body.language_code ?? "")) ?? "",
+        });
       case "setWebhook":
         if (!body.url) {
           this.webhook = undefined;
@@ -419,6 +444,26 @@ export class BotApiDouble {
       default:
         return this.reply(res, record, 404, undefined, "Not Found: method not found");
     }
+  }
+
+  /**
+   * setMyDescription / setMyShortDescription: stored per language code, removed when
+   * empty; refused with 400 above `max` characters, as Telegram does.
+   */
+  private setText(
+    res: ServerResponse,
+    record: Omit<RecordedRequest, "status">,
+    store: Map<string, string>,
+    value: unknown,
+    max: number,
+  ) {
+    const text = typeof value === "string" ? value : "";
+    if ([...text].length > max)
+      return this.reply(res, record, 400, undefined, "Bad Request: description is too long");
+    const language = String(record.body.language_code ?? "");
+    if (text) store.set(language, text);
+    else store.delete(language);
+    return this.reply(res, record, 200, true);
   }
 
   private async getUpdates(

@@ -72,6 +72,16 @@ CREATE TABLE telegram.chat_activity (
   CONSTRAINT chat_activity_pkey PRIMARY KEY (day, chat_fingerprint)
 );
 
+-- from 000016-website-linker-watch.sql
+CREATE TABLE telegram.chat_id_encryption (
+  id boolean DEFAULT true NOT NULL,
+  done_at timestamp with time zone NOT NULL,
+  encrypted integer DEFAULT 0 NOT NULL,
+  CONSTRAINT chat_id_encryption_id_check CHECK (id),
+  CONSTRAINT chat_id_encryption_pkey PRIMARY KEY (id)
+);
+COMMENT ON TABLE telegram.chat_id_encryption IS 'When encrypt-chat-ids last finished a run, and how many chat ids it encrypted then. From then on a plaintext chat id written to users is recorded in telegram.plaintext_chat_id_writes.';
+
 -- from 000003-telegram-schema.sql
 CREATE TABLE telegram.chat_prefs (
   user_id text NOT NULL,
@@ -206,6 +216,14 @@ COMMENT ON COLUMN telegram.outbox.label IS 'originalFilename of the file or orde
 CREATE INDEX outbox_created_at_idx ON telegram.outbox USING btree (created_at);
 -- from 000003-telegram-schema.sql
 CREATE INDEX outbox_pending_idx ON telegram.outbox USING btree (id) WHERE (status = 'pending'::text);
+
+-- from 000016-website-linker-watch.sql
+CREATE TABLE telegram.plaintext_chat_id_writes (
+  at timestamp with time zone DEFAULT now() NOT NULL,
+  user_id text NOT NULL,
+  actor text NOT NULL
+);
+COMMENT ON TABLE telegram.plaintext_chat_id_writes IS 'Plaintext chat ids written to users."telegramChatId" after encrypt-chat-ids ran: the website''s own linker is still active (its TELEGRAM_CUSTOMER_BOT_TOKEN set, Telegram''s webhook pointing at it). Fix: remove the token from the website''s environment, point the webhook at us (npm start in polling mode deletes it), run encrypt-chat-ids again.';
 
 -- from 000006-webhook-updates.sql
 CREATE TABLE telegram.webhook_updates (
@@ -694,7 +712,7 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.tg_tuning_files__record_upload() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql, 000016-website-linker-watch.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_users__audit_link()
  RETURNS trigger
@@ -733,6 +751,10 @@ BEGIN
           v_actor, telegram.chat_fingerprint(v_old), telegram.chat_fingerprint(v_new),
           CASE WHEN TG_OP = 'DELETE' THEN 'user deleted'
                ELSE nullif(current_setting('telegram.audit_detail', true), '') END);
+  IF v_new IS NOT NULL AND v_new NOT LIKE 'tg1:%'
+     AND EXISTS (SELECT 1 FROM telegram.chat_id_encryption) THEN
+    INSERT INTO telegram.plaintext_chat_id_writes (user_id, actor) VALUES (v_user, v_actor);
+  END IF;
   RETURN NULL;
 END
 $function$;

@@ -2,15 +2,24 @@
  * What /healthz reports: one entry per running part, each checked when asked. The status
  * (see {@link summarize}) is `ok` (HTTP 200) when every part is `ok`, `standby` or
  * `disabled`; `degraded` (still 200: a restart would not help) when a part is up but
- * cannot do its work (`conflict`, `unreachable`, `unauthorized`, `unknown`, `behind`); `unhealthy`
+ * cannot do its work (`conflict`, `unreachable`, `unauthorized`, `unknown`, `behind`,
+ * `foreign_webhook`, `plaintext_chat_ids`); `unhealthy`
  * (503) when any part reports an error.
  */
 import type postgres from "postgres";
 import { explainMissing, findMissingObjects } from "./db/repair.ts";
 import type { Logger } from "./log.ts";
+import { readPlaintextWrites } from "./switch-over.ts";
 
 /** A part that runs but cannot do its work; the words say why. */
-export type Degraded = "conflict" | "unreachable" | "unauthorized" | "unknown" | "behind";
+export type Degraded =
+  | "conflict"
+  | "unreachable"
+  | "unauthorized"
+  | "unknown"
+  | "behind"
+  | "foreign_webhook"
+  | "plaintext_chat_ids";
 
 /** One part of the service as /healthz reports it. */
 export type PartHealth = "ok" | "standby" | "disabled" | Degraded | { error: string };
@@ -220,4 +229,23 @@ export function probeTelegram(
   const timer = setInterval(probe, everyMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * The switch-over from the website's own customer bot (src/switch-over.ts):
+ * `foreign_webhook` while Telegram's webhook points at a URL that is not ours, else
+ * `plaintext_chat_ids` when plaintext chat ids were written to users since
+ * encrypt-chat-ids ran (the website's linker), else `ok`; `unknown` when the query fails.
+ * The webhook first: it is what lets the website's linker work.
+ */
+export function switchOverHealth(sql: postgres.Sql, foreignWebhook: () => unknown): PartCheck {
+  return async () => {
+    if (foreignWebhook()) return "foreign_webhook";
+    try {
+      const writes = await readPlaintextWrites(sql);
+      return writes && writes.count > 0 ? "plaintext_chat_ids" : "ok";
+    } catch {
+      return "unknown";
+    }
+  };
 }

@@ -6,6 +6,7 @@ import { COMMANDS } from "./bot/command.ts";
 import { projectRoot } from "./db/migrations.ts";
 import { findMissingObjects } from "./db/repair.ts";
 import type { NotifierEvent } from "./notifier/notifier.ts";
+import { readPlaintextWrites } from "./switch-over.ts";
 import { KINDS } from "./vocabulary.ts";
 
 /** The `kind` label: the outbox kinds, `other` for one this version does not know. */
@@ -47,6 +48,8 @@ export interface Metrics {
   readonly updates: client.Counter<"type">;
   /** 1 while a part of this instance does its work (see {@link watchParts}). */
   readonly partUp: client.Gauge<"part">;
+  /** 1 while Telegram's webhook points at a URL that is not ours (src/switch-over.ts). */
+  readonly foreignWebhook: client.Gauge;
 }
 
 /**
@@ -111,6 +114,11 @@ export function createMetrics(sql: postgres.Sql | undefined): Metrics {
       labelNames: ["part"],
       registers,
     }),
+    foreignWebhook: new client.Gauge({
+      name: "telegram_foreign_webhook",
+      help: "1 while Telegram's webhook for the token points at a URL that is not this service's (the website's own bot receives the customers' commands), else 0. Checked at start and every 5 minutes.",
+      registers,
+    }),
   };
   new client.Gauge({
     name: "telegram_customer_bot_build_info",
@@ -135,6 +143,7 @@ function zero(metrics: Metrics): void {
   for (const command of [...COMMANDS, "other"]) metrics.commands.inc({ command }, 0);
   for (const type of UPDATE_TYPES) metrics.updates.inc({ type }, 0);
   for (const part of PARTS) metrics.partUp.set({ part }, 0);
+  metrics.foreignWebhook.set(0);
 }
 
 /** Reads whether each part is up when Prometheus scrapes (a part not running is 0). */
@@ -203,6 +212,19 @@ function registerDatabaseGauges(sql: postgres.Sql, registers: client.Registry[])
       this.set(
         await findMissingObjects(sql).then(
           (m) => m.length,
+          () => Number.NaN,
+        ),
+      );
+    },
+  });
+  new client.Gauge({
+    name: "telegram_plaintext_chat_ids_written",
+    help: "Plaintext chat ids written to users since encrypt-chat-ids last ran: the website's own linker is still active (0 when none, or encrypt-chat-ids never ran).",
+    registers,
+    async collect() {
+      this.set(
+        await readPlaintextWrites(sql).then(
+          (w) => w?.count ?? 0,
           () => Number.NaN,
         ),
       );

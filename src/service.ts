@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { Api } from "grammy";
 import postgres from "postgres";
 import { type CustomerBot, createBot, setCommands } from "./bot/bot.ts";
+import { setProfile } from "./bot/profile.ts";
 import { webhookReceiver } from "./bot/webhook.ts";
 import {
   type Config,
@@ -26,6 +27,7 @@ import {
   type PartChecks,
   probeTelegram,
   schemaHealth,
+  switchOverHealth,
   type TelegramWatch,
   watchTelegram,
 } from "./health.ts";
@@ -42,6 +44,12 @@ import {
 } from "./polling.ts";
 import { startRetention } from "./retention.ts";
 import { createShutdown, type Shutdown } from "./shutdown.ts";
+import {
+  removeWebhook,
+  type WebhookWatch,
+  warnOfPlaintextWrites,
+  watchWebhook,
+} from "./switch-over.ts";
 
 /** Which parts to run. Defaults to all of them. */
 export interface ServiceOptions {
@@ -146,6 +154,8 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   const notifier = runNotifierPart ? notifierPart(wiring) : undefined;
   const bot = runBotPart ? botPart(wiring) : undefined;
   let updates: Updates | undefined;
+  const webhookWatch = config.telegram.enabled ? webhookPart(wiring) : undefined;
+  void warnOfPlaintextWrites(sql, logger);
 
   const webhook =
     bot && config.telegram.mode === "webhook" && config.telegram.enabled
@@ -170,6 +180,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
       ),
     telegram: config.telegram.enabled ? wiring.telegram.check : () => "disabled" as const,
     backlog: notifier && backlogHealth(sql),
+    switch_over: switchOverHealth(sql, () => webhookWatch?.foreign()),
   };
   const http = await httpPart(wiring, webhook, checks);
   watchParts(wiring.metrics, async () => {
@@ -191,7 +202,10 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
     await notifier.start();
     shutdown.add("notifier", () => notifier.stop({ timeoutMs: 2_500 }));
   }
-  if (bot) updates = updatesPart(wiring, bot);
+  if (bot) updates = updatesPart(wiring, bot, webhookWatch);
+  if (bot && config.telegram.enabled) void setProfile(bot.api, logger);
+  // Polling's leader looks when it starts (and removes it); anyone else looks now.
+  if (!(bot && config.telegram.mode === "polling")) void webhookWatch?.check();
   const retention = startRetention(sql, logger, config.outboxRetentionDays);
   shutdown.add("retention", () => retention.stop());
   logger.info(
@@ -207,6 +221,21 @@ function telegramProbe({ config, telegram, shutdown }: Wiring): void {
     api.getMe(signal as unknown as Parameters<typeof api.getMe>[0]),
   );
   shutdown.add("Telegram probe", () => probe.stop());
+}
+
+/** Telegram's webhook, checked every 5 minutes: a URL not ours is logged and reported. */
+function webhookPart({ config, logger, metrics, shutdown }: Wiring): WebhookWatch {
+  const api = new Api(config.telegram.token, { apiRoot: config.telegram.apiRoot });
+  const watch = watchWebhook(
+    async () => (await api.getWebhookInfo()).url,
+    config.telegram,
+    logger,
+    {
+      onChange: (foreign) => metrics.foreignWebhook.set(foreign ? 1 : 0),
+    },
+  );
+  shutdown.add("webhook watch", () => watch.stop());
+  return watch;
 }
 
 /** The notifier, not yet started: events from the outbox to Telegram. */
@@ -298,6 +327,7 @@ interface Updates {
 function updatesPart(
   { config, logger, database, shutdown, telegram }: Wiring,
   bot: CustomerBot,
+  webhook: WebhookWatch | undefined,
 ): Updates | undefined {
   if (!config.telegram.enabled) {
     logger.warn(
@@ -311,12 +341,17 @@ function updatesPart(
     databaseUrl: database.directUrl,
     logger,
     startPolling: async () => {
-      await bot.api.deleteWebhook().catch(() => {});
+      await removeWebhook(bot.api, logger);
+      void webhook?.check();
       void setCommands(bot, logger);
       const current = pollUpdates(bot, {
         logger,
-        onOutcome: (state) =>
-          telegram.record(state === "unreachable" || state === "unauthorized" ? state : "ok"),
+        onOutcome: (state) => {
+          telegram.record(state === "unreachable" || state === "unauthorized" ? state : "ok");
+          // A 409 may be a webhook set since (the website's setup script): name it; and
+          // once polling works again, see that it is gone.
+          if (state === "conflict" || (state === "ok" && webhook?.foreign())) void webhook?.check();
+        },
       });
       poller = current;
       return {

@@ -162,7 +162,7 @@ describe("scripts/test-customer-bot.ts (self-test)", () => {
     const polling = await check(envFor(db.url));
     await fetch(`${telegram.url}/bot${telegram.token}/deleteWebhook`, { method: "POST" });
     expect(polling.text).toContain(
-      "but TELEGRAM_MODE=polling: delete it with npx tsx scripts/setup-customer-bot-webhook.ts --delete",
+      "❌ Telegram's webhook points at https://old.example.com/hook, not at this service, which polls (TELEGRAM_MODE=polling):",
     );
     expect(polling.code).toBe(1);
 

@@ -61,6 +61,7 @@ describe("/healthz backlog", () => {
         bot: "disabled",
         telegram: "disabled",
         backlog: "behind",
+        switch_over: "ok",
       },
     });
 

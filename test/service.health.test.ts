@@ -49,6 +49,7 @@ describe("/healthz of the running service", () => {
         bot: "ok",
         telegram: "ok",
         backlog: "ok",
+        switch_over: "ok",
       },
     };
     await until(async () => JSON.stringify(await first.health()) === JSON.stringify(polls), {
@@ -67,6 +68,7 @@ describe("/healthz of the running service", () => {
         bot: "standby",
         telegram: "ok",
         backlog: "ok",
+        switch_over: "ok",
       },
     });
     expect(await first.health()).toEqual(polls);
@@ -98,6 +100,7 @@ describe("/healthz of the running service", () => {
       bot: expect.any(String),
       telegram: expect.any(String),
       backlog: "unknown",
+      switch_over: "unknown",
     });
     // PostgreSQL's own words (which database, which role) are for the operator only.
     expect(JSON.stringify(sick.body)).not.toContain(db.name);

@@ -51,7 +51,7 @@ describe("a webhook set while the service polls", () => {
     const degraded = await until(
       async () => {
         const h = await health(service);
-        return h.body.bot === "conflict" && h;
+        return h.body.bot === "conflict" && h.body.switch_over === "foreign_webhook" && h;
       },
       { timeoutMs: 60_000, what: "/healthz reporting the conflict" },
     );
@@ -64,6 +64,7 @@ describe("a webhook set while the service polls", () => {
         bot: "conflict",
         telegram: "ok",
         backlog: "ok",
+        switch_over: "foreign_webhook",
       },
     });
 
@@ -89,6 +90,10 @@ describe("a webhook set while the service polls", () => {
     await until(async () => (await health(service)).body.bot === "ok", {
       timeoutMs: 90_000,
       what: "polling again",
+    });
+    await until(async () => (await health(service)).body.switch_over === "ok", {
+      timeoutMs: 60_000,
+      what: "/healthz seeing the webhook gone",
     });
     telegram.sendText(customer, "/help");
     await telegram.waitFor(

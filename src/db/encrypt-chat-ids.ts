@@ -16,7 +16,8 @@ export interface EncryptionReport {
  * Encrypts in place the chat ids the old website code stored in plaintext (numeric
  * strings), a batch per transaction, so the website's own writes are never held up. Each
  * change is audited as a relink by actor `encrypt-chat-ids`, without any chat id.
- * Then rewrites the unkeyed chat fingerprints (see {@link rekeyFingerprints}).
+ * Then rewrites the unkeyed chat fingerprints (see {@link rekeyFingerprints}) and records
+ * in telegram.chat_id_encryption that encryption was done.
  * Safe to run again: encrypted values and keyed fingerprints are left alone. With `dryRun`
  * it only counts the chat ids it would encrypt, and changes nothing.
  */
@@ -60,7 +61,12 @@ export async function encryptPlaintextChatIds(
       report.encrypted += changed.count;
     });
   }
-  if (!options.dryRun) report.rekeyed = await rekeyFingerprints(sql, cipher, batchSize);
+  if (options.dryRun) return report;
+  report.rekeyed = await rekeyFingerprints(sql, cipher, batchSize);
+  // From now on a plaintext chat id written to users is the website's linker's (src/switch-over.ts).
+  await sql`
+    INSERT INTO telegram.chat_id_encryption (done_at, encrypted) VALUES (now(), ${report.encrypted})
+    ON CONFLICT (id) DO UPDATE SET done_at = EXCLUDED.done_at, encrypted = EXCLUDED.encrypted`;
   return report;
 }
 

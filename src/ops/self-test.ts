@@ -4,6 +4,12 @@ import type postgres from "postgres";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { checkMigrations } from "../db/migrations.ts";
 import { explainMissing, findMissingObjects } from "../db/repair.ts";
+import {
+  explainForeignWebhook,
+  explainPlaintextWrites,
+  foreignWebhook,
+  readPlaintextWrites,
+} from "../switch-over.ts";
 import { withServiceDatabase } from "./database.ts";
 import { fixForFailure } from "./failure-fixes.ts";
 import { explainTelegramError, WEBHOOK_ERROR_FIX } from "./webhook.ts";
@@ -69,10 +75,9 @@ async function checkTelegram(config: Config, report: Report): Promise<void> {
     const me = await api.getMe();
     report.ok(`token accepted by Telegram: @${me.username}`);
     const info = await api.getWebhookInfo();
-    if (config.telegram.mode === "polling" && info.url) {
-      report.fail(
-        `a webhook is set (${info.url}) but TELEGRAM_MODE=polling: delete it with npx tsx scripts/setup-customer-bot-webhook.ts --delete`,
-      );
+    const foreign = foreignWebhook(info.url, config.telegram);
+    if (foreign) {
+      report.fail(explainForeignWebhook(foreign, config.telegram));
     } else if (config.telegram.mode === "webhook" && info.url !== config.telegram.webhookUrl) {
       report.fail(
         `Telegram sends updates to "${info.url || "nowhere"}", not TELEGRAM_WEBHOOK_URL: run npx tsx scripts/setup-customer-bot-webhook.ts`,
@@ -175,6 +180,21 @@ async function checkBacklog(sql: postgres.Sql, report: Report): Promise<void> {
     SELECT count(*)::int AS plain FROM users WHERE "telegramChatId" IS NOT NULL AND "telegramChatId" NOT LIKE 'tg1:%'`;
   if (plain > 0)
     report.warn(`${plain} chat id(s) stored in plaintext: run npx tsx scripts/encrypt-chat-ids.ts`);
+  await checkWebsiteLinker(sql, report);
+}
+
+/** Plaintext chat ids written after encryption: the website's own linker (src/switch-over.ts). */
+async function checkWebsiteLinker(sql: postgres.Sql, report: Report): Promise<void> {
+  const writes = await readPlaintextWrites(sql);
+  if (!writes)
+    report.ok(
+      "plaintext chat ids written by the website's own linker: watched once npx tsx scripts/encrypt-chat-ids.ts has run (README: Switching over)",
+    );
+  else if (writes.count > 0) report.fail(explainPlaintextWrites(writes));
+  else
+    report.ok(
+      `no plaintext chat id written since encrypt-chat-ids ran (${writes.since.toISOString()})`,
+    );
 }
 
 async function checkSmtp(url: string, report: Report): Promise<void> {
