@@ -1,5 +1,5 @@
---! Previous: sha1:ca2a5ad2552bb83d2229a168f3ed0b84ca6c6716
---! Hash: sha1:00d7f71c6cd5adf07397f836f7ca9733dcce9d38
+--! Previous: sha1:58af9352b094ecc5f38f6a289c3cce6bc7d22f64
+--! Hash: sha1:8150593399b5d33a5f98529b8668bb6bde719826
 --! Message: website-linker-watch
 
 -- Switching over from the website's own customer bot (issue 20). The website's linker
