@@ -33,6 +33,15 @@ function render(overrides: Partial<Notification>, locale: Locale = "en") {
   return renderNotification(notification(overrides), locale, WEBSITE);
 }
 
+/**
+ * A value as placed in an Arabic message: between FSI and PDI, so that Latin text keeps its
+ * place in a right-to-left line (Fluent's bidi isolation).
+ */
+const iso = (value: string) => `\u2068${value}\u2069`;
+
+/** A value as placed in a message of `locale`: isolated in Arabic only. */
+const shownValue = (locale: Locale, value: string) => (locale === "ar" ? iso(value) : value);
+
 /** The message's lines, to compare one by one. */
 function lines(overrides: Partial<Notification>, locale: Locale = "en"): string[] {
   return render(overrides, locale).text.split("\n");
@@ -297,30 +306,30 @@ describe("French and Arabic messages", () => {
       file: [
         "<b>✅ الملف جاهز للتحميل</b>",
         "",
-        "📄 الملف: <b>Golf 7 GTI</b>",
-        "📊 الحالة: جاهز",
+        `📄 الملف: ${iso("<b>Golf 7 GTI</b>")}`,
+        `📊 الحالة: ${iso("جاهز")}`,
         "💬 التحديث: ملفك المعدل جاهز. يمكنك تحميله من حسابك.",
-        "⏰ الوقت المقدر: 30 دقيقة",
+        `⏰ الوقت المقدر: ${iso("30")} دقيقة`,
         "💬 التحديث: استلمنا دفعتك لهذا الملف. شكرًا لك!",
         "💬 التعليق:",
         "<i>Vmax off</i>",
         "",
         '<a href="https://compucar.pro/files/F-1">🔗 عرض ملفاتك</a>',
         "",
-        "🕐 آخر تحديث: 2026-01-15 10:05:07",
+        `🕐 آخر تحديث: ${iso("2026-01-15 10:05:07")}`,
       ],
       fileButton: "🔗 عرض ملفاتك",
       order: [
         "<b>🚚 تحديث الشحن</b>",
         "",
-        "🧾 الطلب: <b>Order #9</b>",
-        "📊 الحالة: تم الشحن",
-        "🚚 رقم التتبع: <code>TRK1</code>",
-        "💵 الدفع عند الاستلام: تم التسليم",
+        `🧾 الطلب: ${iso("<b>Order #9</b>")}`,
+        `📊 الحالة: ${iso("تم الشحن")}`,
+        `🚚 رقم التتبع: ${iso("<code>TRK1</code>")}`,
+        `💵 الدفع عند الاستلام: ${iso("تم التسليم")}`,
         "",
         '<a href="https://compucar.pro/account/orders/O-9">🔗 عرض طلبك</a>',
         "",
-        "🕐 آخر تحديث: 2026-01-15 10:05:07",
+        `🕐 آخر تحديث: ${iso("2026-01-15 10:05:07")}`,
       ],
       orderButton: "🔗 عرض طلبك",
       orderPaid: "💬 التحديث: استلمنا دفعتك لهذا الطلب. شكرًا لك!",
@@ -365,8 +374,13 @@ describe("French and Arabic messages", () => {
         "📊 Statut: EN COURS",
         "💬 Info: Votre fichier est en cours de traitement par notre équipe.",
       ],
-      ["ar", "RECEIVED", "📊 الحالة: مستلم", "💬 التحديث: تم استلام ملفك وهو في انتظار فريقنا."],
-      ["ar", "PENDING", "📊 الحالة: قيد المعالجة", "💬 التحديث: فريقنا يعالج ملفك الآن."],
+      [
+        "ar",
+        "RECEIVED",
+        `📊 الحالة: ${iso("مستلم")}`,
+        "💬 التحديث: تم استلام ملفك وهو في انتظار فريقنا.",
+      ],
+      ["ar", "PENDING", `📊 الحالة: ${iso("قيد المعالجة")}`, "💬 التحديث: فريقنا يعالج ملفك الآن."],
     ];
     for (const [locale, status, statusLine, meaning] of expected) {
       const shown = lines({ kind: "file_status", statusTo: status }, locale);
@@ -407,8 +421,8 @@ describe("French and Arabic messages", () => {
       statuses.forEach((s, i) => {
         const shown = lines({ kind: "order_status", statusTo: s, codStatus: s }, locale);
         expect(shown.slice(3, 5)).toEqual([
-          `${status[locale]}: ${translated[locale][i]}`,
-          `${cod[locale]}: ${translated[locale][i]}`,
+          `${status[locale]}: ${shownValue(locale, translated[locale][i] as string)}`,
+          `${cod[locale]}: ${shownValue(locale, translated[locale][i] as string)}`,
         ]);
       });
     }
