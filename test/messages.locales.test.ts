@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { parseTelegramHtml } from "../double/telegram-html.ts";
 import { escapeHtml, LOCALES, type Locale } from "../src/format.ts";
 import { text, textKeys } from "../src/i18n.ts";
-import { MAX_MESSAGE_LENGTH, renderNotification } from "../src/notifier/render.ts";
+import {
+  MAX_MESSAGE_LENGTH,
+  plainNotification,
+  renderNotification,
+} from "../src/notifier/render.ts";
 import { KINDS } from "../src/vocabulary.ts";
 
 /** The counts every plural is tried with: Arabic's zero, one, two, few, many and other. */
@@ -62,8 +66,7 @@ describe("locales/*.ftl", () => {
         for (const statusTo of [null, "RECEIVED", "PENDING", "READY", "SHIPPED", "DISPATCHED"])
           for (const etaMinutes of [null, ...COUNTS]) {
             const message = renderNotification(
-              {
-                id: "1",
+              plainNotification({
                 kind,
                 subjectId: "F-1",
                 label: `<Golf> & "GTI"`,
@@ -74,9 +77,8 @@ describe("locales/*.ftl", () => {
                 codStatus: "DISPATCHED",
                 paid: true,
                 createdAt: new Date("2026-12-01T19:45:21Z"),
-                firstName: "Ali",
                 timezone: "Africa/Algiers",
-              },
+              }),
               locale,
               "https://compucar.pro",
             );

@@ -3,6 +3,7 @@ import type { Locale } from "../src/format.ts";
 import {
   MAX_MESSAGE_LENGTH,
   type Notification,
+  plainNotification,
   renderNotification,
   visibleLength,
 } from "../src/notifier/render.ts";
@@ -11,22 +12,15 @@ const WEBSITE = "https://compucar.pro";
 
 /** An event with nothing optional set, plus overrides. */
 function notification(overrides: Partial<Notification>): Notification {
-  return {
-    id: "1",
+  return plainNotification({
     kind: "file_uploaded",
     subjectId: "F-1",
     label: "Golf 7 GTI",
-    statusTo: null,
-    etaMinutes: null,
-    comment: null,
-    trackingNumber: null,
-    codStatus: null,
-    paid: null,
     createdAt: new Date("2026-01-15T09:05:07Z"),
     firstName: "Ali",
     timezone: "Europe/Paris",
     ...overrides,
-  };
+  });
 }
 
 function render(overrides: Partial<Notification>, locale: Locale = "en") {

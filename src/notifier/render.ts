@@ -19,6 +19,27 @@ export interface Notification {
   timezone: string;
 }
 
+/**
+ * A notification with nothing optional set (no status, ETA, comment, tracking number,
+ * cash on delivery or payment), plus `fields`: the samples of docs/messages.md and tests.
+ */
+export function plainNotification(
+  fields: Pick<Notification, "kind" | "subjectId" | "label" | "createdAt" | "timezone"> &
+    Partial<Notification>,
+): Notification {
+  return {
+    id: "1",
+    statusTo: null,
+    etaMinutes: null,
+    comment: null,
+    trackingNumber: null,
+    codStatus: null,
+    paid: null,
+    firstName: "",
+    ...fields,
+  };
+}
+
 /** A message ready for sendMessage (parse_mode HTML). */
 export interface RenderedMessage {
   text: string;
