@@ -162,6 +162,6 @@ notify-eta =
 notify-comment = 💬 التعليق:
 notify-tracking = 🚚 رقم التتبع: { $tracking }
 notify-cod = 💵 الدفع عند الاستلام: { $status }
-notify-updated = 🕐 آخر تحديث: { $time }
+notify-updated = 🕐 آخر تحديث: { $time } ({ $zone })
 notify-view-files = 🔗 عرض ملفاتك
 notify-view-order = 🔗 عرض طلبك

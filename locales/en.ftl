@@ -146,6 +146,6 @@ notify-eta =
 notify-comment = 💬 Comment:
 notify-tracking = 🚚 Tracking number: { $tracking }
 notify-cod = 💵 Cash on delivery: { $status }
-notify-updated = 🕐 Updated: { $time }
+notify-updated = 🕐 Updated: { $time } ({ $zone })
 notify-view-files = 🔗 View Your Files
 notify-view-order = 🔗 View Your Order

@@ -146,6 +146,6 @@ notify-eta =
 notify-comment = 💬 Commentaire:
 notify-tracking = 🚚 Numéro de suivi: { $tracking }
 notify-cod = 💵 Paiement à la livraison: { $status }
-notify-updated = 🕐 Mis à jour: { $time }
+notify-updated = 🕐 Mis à jour: { $time } ({ $zone })
 notify-view-files = 🔗 Voir vos fichiers
 notify-view-order = 🔗 Voir votre commande

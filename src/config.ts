@@ -61,6 +61,8 @@ export interface Config {
   readonly chatIds: ChatIdCipher;
   /** `WEBSITE_URL` without a trailing slash. Defaults to `https://compucar.pro`. */
   readonly websiteUrl: string;
+  /** `SHOP_TIMEZONE`, for customers who never chose a zone. Defaults to `Africa/Algiers`. */
+  readonly shopTimeZone: string;
   /** `LINK_VERIFICATION`. Defaults to `email`. */
   readonly linkVerification: "email" | "none";
   /** `SMTP_URL` and `MAIL_FROM` when both are set; always set when `linkVerification` is `email`. */
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const telegram = readTelegram(vars, demo);
   const chatIds = readChatIds(vars, demo);
   const websiteUrl = vars.setting("WEBSITE_URL");
+  const shopTimeZone = vars.setting("SHOP_TIMEZONE");
   const { linkVerification, smtp } = readMail(vars);
   const port = vars.setting("PORT");
   const host = vars.setting("HOST");
@@ -156,6 +159,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     telegram: { ...telegram, token },
     chatIds,
     websiteUrl,
+    shopTimeZone,
     linkVerification,
     smtp,
     port,

@@ -46,13 +46,13 @@ const FILE_LINK_AND_TIME = [
   "",
   '<a href="https://compucar.pro/files/F-1">🔗 View Your Files</a>',
   "",
-  "🕐 Updated: 2026-01-15 10:05:07",
+  "🕐 Updated: 2026-01-15 10:05:07 (UTC+1)",
 ];
 const ORDER_LINK_AND_TIME = [
   "",
   '<a href="https://compucar.pro/account/orders/O-9">🔗 View Your Order</a>',
   "",
-  "🕐 Updated: 2026-01-15 10:05:07",
+  "🕐 Updated: 2026-01-15 10:05:07 (UTC+1)",
 ];
 
 describe("what a customer reads: English messages", () => {
@@ -174,10 +174,10 @@ describe("what a customer reads: English messages", () => {
   it("shows the time the event happened in the customer's own time zone", () => {
     const at = new Date("2026-07-01T22:30:00Z");
     expect(lines({ createdAt: at, timezone: "Asia/Dubai" }).at(-1)).toBe(
-      "🕐 Updated: 2026-07-02 02:30:00",
+      "🕐 Updated: 2026-07-02 02:30:00 (UTC+4)",
     );
-    expect(lines({ createdAt: at, timezone: "America/New_York" }).at(-1)).toBe(
-      "🕐 Updated: 2026-07-01 18:30:00",
+    expect(lines({ createdAt: at, timezone: "America/Chicago" }).at(-1)).toBe(
+      "🕐 Updated: 2026-07-01 17:30:00 (UTC-5)",
     );
   });
 
@@ -278,7 +278,7 @@ describe("French and Arabic messages", () => {
         "",
         '<a href="https://compucar.pro/files/F-1">🔗 Voir vos fichiers</a>',
         "",
-        "🕐 Mis à jour: 2026-01-15 10:05:07",
+        "🕐 Mis à jour: 2026-01-15 10:05:07 (UTC+1)",
       ],
       fileButton: "🔗 Voir vos fichiers",
       order: [
@@ -291,7 +291,7 @@ describe("French and Arabic messages", () => {
         "",
         '<a href="https://compucar.pro/account/orders/O-9">🔗 Voir votre commande</a>',
         "",
-        "🕐 Mis à jour: 2026-01-15 10:05:07",
+        "🕐 Mis à jour: 2026-01-15 10:05:07 (UTC+1)",
       ],
       orderButton: "🔗 Voir votre commande",
       orderPaid: "💬 Info: Nous avons reçu votre paiement pour cette commande. Merci !",
@@ -310,7 +310,7 @@ describe("French and Arabic messages", () => {
         "",
         '<a href="https://compucar.pro/files/F-1">🔗 عرض ملفاتك</a>',
         "",
-        `🕐 آخر تحديث: ${iso("2026-01-15 10:05:07")}`,
+        `🕐 آخر تحديث: ${iso("2026-01-15 10:05:07")} (${iso("UTC+1")})`,
       ],
       fileButton: "🔗 عرض ملفاتك",
       order: [
@@ -323,7 +323,7 @@ describe("French and Arabic messages", () => {
         "",
         '<a href="https://compucar.pro/account/orders/O-9">🔗 عرض طلبك</a>',
         "",
-        `🕐 آخر تحديث: ${iso("2026-01-15 10:05:07")}`,
+        `🕐 آخر تحديث: ${iso("2026-01-15 10:05:07")} (${iso("UTC+1")})`,
       ],
       orderButton: "🔗 عرض طلبك",
       orderPaid: "💬 التحديث: استلمنا دفعتك لهذا الطلب. شكرًا لك!",

@@ -18,6 +18,8 @@ export interface BotOptions {
   chatIds: ChatIdCipher;
   logger: Logger;
   websiteUrl: string;
+  /** For customers who never chose a time zone (`customerTimeZone`). Defaults to Africa/Algiers. */
+  shopTimeZone?: string;
   linkVerification: "email" | "none";
   mailer?: Mailer;
   support: { email?: string; phone?: string; url?: string; hours?: string };

@@ -99,6 +99,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     secret: false,
   },
   {
+    name: "SHOP_TIMEZONE",
+    default: "Africa/Algiers",
+    description:
+      "The shop's IANA time zone: times in messages are shown in it, with its UTC offset, for every customer whose `users.timezone` is still the website's column default `America/New_York` (never chosen) or empty; a customer who chose another zone gets theirs. Quiet hours follow the same zone.",
+    secret: false,
+  },
+  {
     name: "LINK_VERIFICATION",
     default: "email",
     description:

@@ -1,4 +1,13 @@
-import { cleanText, escapeHtml, formatDateTime, type Locale, truncate } from "../format.ts";
+import {
+  cleanText,
+  customerTimeZone,
+  DEFAULT_SHOP_TIME_ZONE,
+  escapeHtml,
+  formatDateTime,
+  formatUtcOffset,
+  type Locale,
+  truncate,
+} from "../format.ts";
 import { hasText, type TextArgs, text } from "../i18n.ts";
 import { FILE_STATUS_WORD, kindInfo, ORDER_STATUS_WORD } from "../vocabulary.ts";
 
@@ -51,7 +60,9 @@ export interface RenderedMessage {
 export const MAX_MESSAGE_LENGTH = 4096;
 
 /**
- * The guide's message for one event, in the customer's language and time zone. Every
+ * The guide's message for one event, in the customer's language and time zone (theirs,
+ * or `shopTimeZone` when they never chose one: see `customerTimeZone`), the offset shown
+ * next to the time. Every
  * string from the website is cleaned and HTML-escaped; a long admin comment is cut with
  * "…" so the whole message stays within Telegram's 4096 characters. No email, phone,
  * price or address ever appears.
@@ -60,7 +71,9 @@ export function renderNotification(
   n: Notification,
   locale: Locale,
   websiteUrl: string,
+  shopTimeZone: string = DEFAULT_SHOP_TIME_ZONE,
 ): RenderedMessage {
+  const zone = customerTimeZone(n.timezone, shopTimeZone);
   const t = (key: string, args?: TextArgs) => text(locale, key, args);
   const isOrder = kindInfo(n.kind).about === "order";
   const url = isOrder
@@ -104,7 +117,10 @@ export function renderNotification(
     "",
     `<a href="${escapeHtml(url)}">${buttonText}</a>`,
     "",
-    t("notify-updated", { time: formatDateTime(n.createdAt, n.timezone) }),
+    t("notify-updated", {
+      time: formatDateTime(n.createdAt, zone),
+      zone: formatUtcOffset(n.createdAt, zone),
+    }),
   ];
   if (n.comment) {
     const heading = t("notify-comment");
