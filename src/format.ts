@@ -11,6 +11,24 @@ export function pickLocale(...candidates: Array<string | null | undefined>): Loc
   return "en";
 }
 
+/** `users.language`'s column default on the website: what a customer who never chose has. */
+export const WEBSITE_DEFAULT_LANGUAGE = "en";
+
+/**
+ * The language a customer is answered and notified in, first that applies: their choice
+ * in /settings (telegram.chat_prefs.language); the website's `users.language` once changed
+ * from its default `en` (left at `en`, it says nothing: most never touch it); Telegram's
+ * `language_code` (only known while they write to the bot); the shop's default, English.
+ */
+export function customerLocale(choices: {
+  settings?: string | null;
+  website?: string | null;
+  telegram?: string | null;
+}): Locale {
+  const website = choices.website === WEBSITE_DEFAULT_LANGUAGE ? undefined : choices.website;
+  return pickLocale(choices.settings, website, choices.telegram);
+}
+
 /** Escapes text for Telegram's `parse_mode: HTML` (`<`, `>`, `&`, `"`). */
 export function escapeHtml(text: string): string {
   return text.replace(/[<>&"]/g, (c) =>

@@ -3,7 +3,7 @@ import type { UserFromGetMe } from "grammy/types";
 import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
 import { type LinkedAccount, lookUpChat } from "../data/customers.ts";
-import { type Locale, pickLocale } from "../format.ts";
+import { customerLocale, type Locale, pickLocale } from "../format.ts";
 import type { Logger } from "../log.ts";
 import type { Mailer } from "../mailer.ts";
 import type { Metrics } from "../metrics.ts";
@@ -85,7 +85,11 @@ export function chatContext(options: BotOptions, usage: UsageCounter): Middlewar
       chat.id,
     );
     ctx.state = {
-      locale: pickLocale(preferredLanguage, account?.language, ctx.from?.language_code),
+      locale: customerLocale({
+        settings: preferredLanguage,
+        website: account?.language,
+        telegram: ctx.from?.language_code,
+      }),
       account,
       chatFingerprint,
     };

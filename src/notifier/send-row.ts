@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
 import { blockChat } from "../data/chat-prefs.ts";
-import { customerTimeZone, pickLocale } from "../format.ts";
+import { customerLocale, customerTimeZone } from "../format.ts";
 import type { Logger } from "../log.ts";
 import { classify } from "./failure-policy.ts";
 import {
@@ -206,7 +206,7 @@ function render(row: ClaimedRow, websiteUrl: string, shopTimeZone?: string): Ren
       firstName: row.first_name ?? "",
       timezone: row.timezone ?? "",
     },
-    pickLocale(row.language_override, row.language),
+    customerLocale({ settings: row.language_override, website: row.language }),
     websiteUrl,
     shopTimeZone,
   );
