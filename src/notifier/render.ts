@@ -113,9 +113,8 @@ export function renderNotification(
     if (n.paid) lines.push(t("notify-says-file-paid"));
   }
   const buttonText = t(isOrder ? "notify-view-order" : "notify-view-files");
+  // The link is the button only: the same link in the text too was one link twice.
   const tail = [
-    "",
-    `<a href="${escapeHtml(url)}">${buttonText}</a>`,
     "",
     t("notify-updated", {
       time: formatDateTime(n.createdAt, zone),
