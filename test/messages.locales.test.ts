@@ -146,6 +146,37 @@ describe("plurals follow each language's rules", () => {
   });
 });
 
+describe("French typography", () => {
+  it("a non-breaking space before every colon, a narrow one before ! and ?, in every message", () => {
+    const french = textKeys("fr").map(({ key, variables }) =>
+      shown(
+        text("fr", key, Object.fromEntries(variables.map((v) => [v, NUMBERS.has(v) ? 2 : "x"]))),
+        key,
+      ),
+    );
+    const notification = renderNotification(
+      plainNotification({
+        kind: "order_shipping",
+        subjectId: "O-1",
+        label: "CC-1",
+        statusTo: "SHIPPED",
+        trackingNumber: "T1",
+        codStatus: "DISPATCHED",
+        comment: "x",
+        createdAt: new Date("2026-12-01T19:45:21Z"),
+        timezone: "Africa/Algiers",
+      }),
+      "fr",
+      "https://compucar.pro",
+    );
+    for (const message of [...french, shown(notification.text, "notification")]) {
+      expect(message).not.toMatch(/[^\u00a0]:(?=\s|$)/m);
+      expect(message).not.toMatch(/[^\u202f][!?](?=\s|$)/m);
+    }
+    expect(french.join("\n")).toContain("\u00a0:");
+  });
+});
+
 describe("Arabic lines with Latin runs", () => {
   it("keep commands and code left-to-right inside right-to-left lines", () => {
     const help = text("ar", "help").split("\n");
@@ -157,6 +188,6 @@ describe("Arabic lines with Latin runs", () => {
   it("isolate a Latin value in an Arabic sentence, and not in English or French", () => {
     expect(text("ar", "welcome-back", { name: "Ali" })).toContain("\u2068Ali\u2069");
     expect(text("en", "welcome-back", { name: "Ali" })).toContain("Welcome back, Ali!");
-    expect(text("fr", "welcome-back", { name: "Ali" })).toContain("Bon retour, Ali !");
+    expect(text("fr", "welcome-back", { name: "Ali" })).toContain("Bon retour, Ali\u202f!");
   });
 });

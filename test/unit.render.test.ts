@@ -273,29 +273,29 @@ describe("French and Arabic messages", () => {
       file: [
         "<b>✅ Fichier prêt à télécharger</b>",
         "",
-        "📄 Fichier: <b>Golf 7 GTI</b>",
-        "📊 Statut: PRÊT",
-        "💬 Info: Votre fichier modifié est prêt. Vous pouvez le télécharger depuis votre compte.",
-        "⏰ Délai estimé : 30 minutes",
-        "💬 Info: Nous avons reçu votre paiement pour ce fichier. Merci !",
-        "💬 Commentaire:",
+        "📄 Fichier\u00a0: <b>Golf 7 GTI</b>",
+        "📊 Statut\u00a0: PRÊT",
+        "💬 Info\u00a0: Votre fichier modifié est prêt. Vous pouvez le télécharger depuis votre compte.",
+        "⏰ Délai estimé\u00a0: 30 minutes",
+        "💬 Info\u00a0: Nous avons reçu votre paiement pour ce fichier. Merci\u202f!",
+        "💬 Commentaire\u00a0:",
         "<i>Vmax off</i>",
         "",
-        "🕐 Mis à jour: 2026-01-15 10:05:07 (UTC+1)",
+        "🕐 Mis à jour\u00a0: 2026-01-15 10:05:07 (UTC+1)",
       ],
       fileButton: "🔗 Voir vos fichiers",
       order: [
         "<b>🚚 Mise à jour de la livraison</b>",
         "",
-        "🧾 Commande: <b>Order #9</b>",
-        "📊 Statut: EXPÉDIÉE",
-        "🚚 Numéro de suivi: <code>TRK1</code>",
-        "💵 Paiement à la livraison: LIVRÉE",
+        "🧾 Commande\u00a0: <b>Order #9</b>",
+        "📊 Statut\u00a0: EXPÉDIÉE",
+        "🚚 Numéro de suivi\u00a0: <code>TRK1</code>",
+        "💵 Paiement à la livraison\u00a0: LIVRÉE",
         "",
-        "🕐 Mis à jour: 2026-01-15 10:05:07 (UTC+1)",
+        "🕐 Mis à jour\u00a0: 2026-01-15 10:05:07 (UTC+1)",
       ],
       orderButton: "🔗 Voir votre commande",
-      orderPaid: "💬 Info: Nous avons reçu votre paiement pour cette commande. Merci !",
+      orderPaid: "💬 Info\u00a0: Nous avons reçu votre paiement pour cette commande. Merci\u202f!",
     },
     ar: {
       file: [
@@ -356,14 +356,14 @@ describe("French and Arabic messages", () => {
       [
         "fr",
         "RECEIVED",
-        "📊 Statut: REÇU",
-        "💬 Info: Votre fichier a été reçu et attend notre équipe.",
+        "📊 Statut\u00a0: REÇU",
+        "💬 Info\u00a0: Votre fichier a été reçu et attend notre équipe.",
       ],
       [
         "fr",
         "PENDING",
-        "📊 Statut: EN COURS",
-        "💬 Info: Votre fichier est en cours de traitement par notre équipe.",
+        "📊 Statut\u00a0: EN COURS",
+        "💬 Info\u00a0: Votre fichier est en cours de traitement par notre équipe.",
       ],
       [
         "ar",
@@ -403,6 +403,8 @@ describe("French and Arabic messages", () => {
       ar: ["مؤكد", "قيد التجهيز", "تم الشحن", "تم التسليم", "ملغى", "مسترد", "في الطريق"],
     };
     const status = { en: "📊 Status", fr: "📊 Statut", ar: "📊 الحالة" };
+    /** French puts a non-breaking space before the colon. */
+    const colon = { en: ":", fr: "\u00a0:", ar: ":" };
     const cod = {
       en: "💵 Cash on delivery",
       fr: "💵 Paiement à la livraison",
@@ -412,14 +414,14 @@ describe("French and Arabic messages", () => {
       statuses.forEach((s, i) => {
         const shown = lines({ kind: "order_status", statusTo: s, codStatus: s }, locale);
         expect(shown.slice(3, 5)).toEqual([
-          `${status[locale]}: ${shownValue(locale, translated[locale][i] as string)}`,
-          `${cod[locale]}: ${shownValue(locale, translated[locale][i] as string)}`,
+          `${status[locale]}${colon[locale]} ${shownValue(locale, translated[locale][i] as string)}`,
+          `${cod[locale]}${colon[locale]} ${shownValue(locale, translated[locale][i] as string)}`,
         ]);
       });
     }
     // A status without a translation is shown as the website wrote it.
     expect(lines({ kind: "order_status", statusTo: "ON_HOLD" }, "fr")[3]).toBe(
-      "📊 Statut: ON_HOLD",
+      "📊 Statut\u00a0: ON_HOLD",
     );
   });
 });
