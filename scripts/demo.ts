@@ -162,6 +162,8 @@ async function main(): Promise<void> {
       SUPPORT_EMAIL: "support@compucar.pro",
       SUPPORT_PHONE: "+213 555 00 00 00",
       SUPPORT_HOURS: "Sun–Thu 9:00–17:00",
+      SUPPORT_HOURS_FR: "du dimanche au jeudi, 9 h–17 h",
+      SUPPORT_HOURS_AR: "من الأحد إلى الخميس، 9:00–17:00",
       LOG_LEVEL: "warn",
     },
   });

@@ -85,6 +85,10 @@ export interface Config {
     readonly phone: string | undefined;
     readonly url: string | undefined;
     readonly hours: string | undefined;
+    /** `SUPPORT_HOURS_FR`, for customers answered in French; unset: `hours`. */
+    readonly hoursFr: string | undefined;
+    /** `SUPPORT_HOURS_AR`, for customers answered in Arabic; unset: `hours`. */
+    readonly hoursAr: string | undefined;
   };
   /** Whether this is the offline demo (`loadConfig(…, { demo: true })`). */
   readonly demo: boolean;
@@ -173,6 +177,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       phone: vars.raw("SUPPORT_PHONE"),
       url: vars.raw("SUPPORT_URL"),
       hours: vars.raw("SUPPORT_HOURS"),
+      hoursFr: vars.raw("SUPPORT_HOURS_FR"),
+      hoursAr: vars.raw("SUPPORT_HOURS_AR"),
     },
     demo,
     secrets: vars.secrets(),

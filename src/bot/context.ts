@@ -22,7 +22,15 @@ export interface BotOptions {
   shopTimeZone?: string;
   linkVerification: "email" | "none";
   mailer?: Mailer;
-  support: { email?: string; phone?: string; url?: string; hours?: string };
+  /** `hoursFr` and `hoursAr` replace `hours` for customers answered in French or Arabic. */
+  support: {
+    email?: string;
+    phone?: string;
+    url?: string;
+    hours?: string;
+    hoursFr?: string;
+    hoursAr?: string;
+  };
   /** Skips getMe at start (tests, webhooks). */
   botInfo?: UserFromGetMe;
   /** false: answer nothing. Defaults to true. */

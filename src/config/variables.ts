@@ -173,6 +173,20 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: "Shown by `/support` (free text, e.g. `Mon–Fri 9:00–18:00`).",
     secret: false,
   },
+  {
+    name: "SUPPORT_HOURS_FR",
+    default: undefined,
+    description:
+      "Shown by `/support` to customers answered in French, in place of `SUPPORT_HOURS` (e.g. `du lundi au vendredi, 9 h–18 h`). Unset: `SUPPORT_HOURS`.",
+    secret: false,
+  },
+  {
+    name: "SUPPORT_HOURS_AR",
+    default: undefined,
+    description:
+      "Shown by `/support` to customers answered in Arabic, in place of `SUPPORT_HOURS`. Unset: `SUPPORT_HOURS`.",
+    secret: false,
+  },
 ];
 
 /**
