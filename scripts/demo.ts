@@ -21,6 +21,7 @@ import { loadWebsiteSchema, projectRoot, runMigrations } from "../src/db/migrati
 import { createLogger } from "../src/log.ts";
 import { readCommandLine } from "../src/ops/cli.ts";
 import { startService } from "../src/service.ts";
+import { FILE_STATUSES } from "../src/vocabulary.ts";
 
 const CUSTOMER_CHAT = 424242;
 const CUSTOMER = {
@@ -69,31 +70,84 @@ Act as the website (each is the statement the website runs):
 async function main(): Promise<void> {
   const { values } = readCommandLine({ usage: USAGE, options: { keep: { type: "boolean" } } });
   const interactive = process.stdin.isTTY === true;
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  // What has started so far, stopped in reverse by `stop`: Ctrl-C may come at any step,
+  // also while the embedded PostgreSQL is still being created.
+  const parts: {
+    dir?: string;
+    pg?: { stop(): Promise<void> };
+    sql?: postgres.Sql;
+    telegram?: BotApiDouble;
+    service?: { stop(): Promise<void> };
+    watcher?: NodeJS.Timeout;
+    showNew?: () => void;
+  } = {};
+  let inFlight: Promise<unknown> = Promise.resolve();
+  /**
+   * Awaits a start-up step, which `stop` lets finish (or fail) before cleaning up. A step
+   * that fails because Ctrl-C stopped its PostgreSQL is no failure: `stop` ends the demo.
+   */
+  const step = <T>(p: Promise<T>): Promise<T> => {
+    inFlight = p;
+    return p.catch((error: unknown) => {
+      if (stopping) return new Promise<never>(() => {});
+      throw error;
+    });
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await Promise.race([inFlight.catch(() => {}), sleep(STEP_PATIENCE_MS)]);
+      await sleep(300);
+      parts.showNew?.();
+      clearInterval(parts.watcher);
+      out("\nStopping the demo...");
+      // Ctrl-C also reaches the embedded PostgreSQL (same process group): each step may
+      // find it gone already, which is fine.
+      const quietly = (p: Promise<unknown> | undefined) => p?.catch(() => {});
+      await quietly(parts.service?.stop());
+      await quietly(parts.telegram?.close());
+      await quietly(parts.sql?.end({ timeout: 2 }));
+      await quietly(parts.pg?.stop());
+      if (!values.keep && parts.dir)
+        await quietly(rm(parts.dir, { recursive: true, force: true, maxRetries: 5 }));
+      out("Stopped.");
+    })();
+    return stopping;
+  };
+  const stopAndExit = () => void stop().then(() => process.exit(0));
+  process.on("SIGINT", stopAndExit);
+  process.on("SIGTERM", stopAndExit);
+
   const dir = values.keep
     ? path.join(projectRoot, ".data", "demo")
-    : await mkdtemp(path.join(tmpdir(), "compucar-demo-"));
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+    : await step(mkdtemp(path.join(tmpdir(), "compucar-demo-")));
+  parts.dir = dir;
 
   out("Starting the CompuCar customer bot demo (embedded PostgreSQL, local Telegram)...");
-  const pg = await startEmbeddedPostgres({ dir: path.join(dir, "pg") });
+  const pg = await step(startEmbeddedPostgres({ dir: path.join(dir, "pg") }));
+  parts.pg = pg;
+  if (stopping) return;
   const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
   const [exists] = await admin`SELECT 1 FROM pg_database WHERE datname = 'compucar_demo'`;
   if (!exists) await admin`CREATE DATABASE compucar_demo`;
   await admin.end();
   const url = pg.url.replace(/\/postgres$/, "/compucar_demo");
   const sql = postgres(url, { max: 2, onnotice: () => {} });
-  const [{ present }] = await sql<
-    [{ present: boolean }]
-  >`SELECT to_regclass('public.users') IS NOT NULL AS present`;
-  if (!present) await loadWebsiteSchema(url);
-  await runMigrations(url);
-  await seed(sql);
+  parts.sql = sql;
+  const [{ present }] = await step(
+    sql<[{ present: boolean }]>`SELECT to_regclass('public.users') IS NOT NULL AS present`,
+  );
+  if (!present) await step(loadWebsiteSchema(url));
+  await step(runMigrations(url));
+  await step(seed(sql));
 
-  const telegram = await BotApiDouble.start({
-    token: DEMO_TELEGRAM_TOKEN,
-    botUsername: "CompuCarDemoBot",
-  });
-  const service = await startService({
+  const telegram = await step(
+    BotApiDouble.start({ token: DEMO_TELEGRAM_TOKEN, botUsername: "CompuCarDemoBot" }),
+  );
+  parts.telegram = telegram;
+  if (stopping) return;
+  const startingService = startService({
     demo: true,
     signals: false,
     logger: createLogger("warn"),
@@ -108,9 +162,14 @@ async function main(): Promise<void> {
       SUPPORT_EMAIL: "support@compucar.pro",
       SUPPORT_PHONE: "+213 555 00 00 00",
       SUPPORT_HOURS: "Sun–Thu 9:00–17:00",
+      SUPPORT_HOURS_FR: "du dimanche au jeudi, 9 h–17 h",
+      SUPPORT_HOURS_AR: "من الأحد إلى الخميس، 9:00–17:00",
       LOG_LEVEL: "warn",
     },
   });
+  const service = await step(startingService);
+  parts.service = service;
+  if (stopping) return;
 
   let shown = 0;
   const showNew = () => {
@@ -120,7 +179,8 @@ async function main(): Promise<void> {
       if (m) out(`\n📱 Telegram → Karim:\n${indent(plain(m.text))}${buttons(m.reply_markup)}\n`);
     }
   };
-  const watcher = setInterval(showNew, 100);
+  parts.showNew = showNew;
+  parts.watcher = setInterval(showNew, 100);
 
   let lastFile = FILE_ID;
   let lastOrder: string | undefined;
@@ -161,6 +221,11 @@ async function main(): Promise<void> {
         out("🌐 website: file uploaded");
         return true;
       case "status": {
+        const problem = fileStatusProblem(rest);
+        if (problem) {
+          out(`(${problem})`);
+          return true;
+        }
         const [status = "PENDING", minutes] = rest;
         await sql`UPDATE tuning_files SET status = ${status.toUpperCase()}::"TuningFileStatus",
                     "estimatedProcessingTime" = coalesce(${minutes ? Number(minutes) : null}::int, "estimatedProcessingTime"),
@@ -196,6 +261,13 @@ async function main(): Promise<void> {
           out("(place an order first: order)");
           return true;
         }
+        const target = word === "confirm" ? "CONFIRMED" : word === "ship" ? "SHIPPED" : "DELIVERED";
+        const [order] = await sql<[{ status: string; number: string }]>`
+          SELECT status::text AS status, "orderNumber" AS number FROM orders WHERE id = ${lastOrder}`;
+        if (!order || !movesForward(order.status, target)) {
+          out(`(order ${order?.number} is ${order?.status}: it cannot become ${target})`);
+          return true;
+        }
         if (word === "confirm")
           await sql`UPDATE orders SET status = 'CONFIRMED', "updatedAt" = now() WHERE id = ${lastOrder}`;
         if (word === "ship")
@@ -223,27 +295,6 @@ async function main(): Promise<void> {
     }
   };
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await new Promise((r) => setTimeout(r, 300));
-    showNew();
-    clearInterval(watcher);
-    out("\nStopping the demo...");
-    // Ctrl-C also reaches the embedded PostgreSQL (same process group): each step may
-    // find it gone already, which is fine.
-    const quietly = (p: Promise<unknown>) => p.catch(() => {});
-    await quietly(service.stop());
-    await quietly(telegram.close());
-    await quietly(sql.end({ timeout: 2 }));
-    await quietly(pg.stop());
-    if (!values.keep) await quietly(rm(dir, { recursive: true, force: true }));
-    out("Stopped.");
-  };
-  process.on("SIGINT", () => void stop().then(() => process.exit(0)));
-  process.on("SIGTERM", () => void stop().then(() => process.exit(0)));
-
   out(`Ready. The demo customer Karim Benali (demo@compucar.pro) is linked to the bot.${HELP}`);
   out("🌐 website: the team starts processing Karim's file stage1_golf_tdi.bin (30 min)...");
   await act("status PENDING 30");
@@ -267,6 +318,34 @@ async function main(): Promise<void> {
   await stop();
   process.exit(0);
 }
+
+/** Longest estimate the demo's admin may set, as the website's form allows: a week. */
+const MAX_ETA_MINUTES = 10_080;
+
+/** What is wrong with `status <RECEIVED|PENDING|READY> [minutes]`, as the admin page would say. */
+function fileStatusProblem(args: string[]): string | undefined {
+  const [status = "PENDING", minutes, ...extra] = args;
+  if (extra.length > 0) return "usage: status <RECEIVED|PENDING|READY> [minutes]";
+  if (!(FILE_STATUSES as readonly string[]).includes(status.toUpperCase()))
+    return `${status} is not a file status: RECEIVED, PENDING or READY`;
+  if (minutes !== undefined && !(/^\d{1,5}$/.test(minutes) && Number(minutes) <= MAX_ETA_MINUTES))
+    return `minutes must be a whole number from 0 to ${MAX_ETA_MINUTES}, not ${minutes}`;
+  return undefined;
+}
+
+/** An order's steps, in the one direction the website moves them. */
+const ORDER_STEPS = ["PENDING", "CONFIRMED", "PROCESSING", "SHIPPED", "DELIVERED"];
+
+/** Whether an order at `from` may move on to `to` (never back, never out of CANCELLED or REFUNDED). */
+function movesForward(from: string, to: string): boolean {
+  const at = ORDER_STEPS.indexOf(from);
+  return at >= 0 && ORDER_STEPS.indexOf(to) > at;
+}
+
+/** How long Ctrl-C waits for a start-up step in progress before cleaning up anyway. */
+const STEP_PATIENCE_MS = 15_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The demo customer, linked, with a file in progress and a past order. */
 async function seed(sql: postgres.Sql): Promise<void> {

@@ -61,6 +61,8 @@ export interface Config {
   readonly chatIds: ChatIdCipher;
   /** `WEBSITE_URL` without a trailing slash. Defaults to `https://compucar.pro`. */
   readonly websiteUrl: string;
+  /** `SHOP_TIMEZONE`, for customers who never chose a zone. Defaults to `Africa/Algiers`. */
+  readonly shopTimeZone: string;
   /** `LINK_VERIFICATION`. Defaults to `email`. */
   readonly linkVerification: "email" | "none";
   /** `SMTP_URL` and `MAIL_FROM` when both are set; always set when `linkVerification` is `email`. */
@@ -83,6 +85,10 @@ export interface Config {
     readonly phone: string | undefined;
     readonly url: string | undefined;
     readonly hours: string | undefined;
+    /** `SUPPORT_HOURS_FR`, for customers answered in French; unset: `hours`. */
+    readonly hoursFr: string | undefined;
+    /** `SUPPORT_HOURS_AR`, for customers answered in Arabic; unset: `hours`. */
+    readonly hoursAr: string | undefined;
   };
   /** Whether this is the offline demo (`loadConfig(…, { demo: true })`). */
   readonly demo: boolean;
@@ -138,6 +144,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const telegram = readTelegram(vars, demo);
   const chatIds = readChatIds(vars, demo);
   const websiteUrl = vars.setting("WEBSITE_URL");
+  const shopTimeZone = vars.setting("SHOP_TIMEZONE");
   const { linkVerification, smtp } = readMail(vars);
   const port = vars.setting("PORT");
   const host = vars.setting("HOST");
@@ -156,6 +163,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     telegram: { ...telegram, token },
     chatIds,
     websiteUrl,
+    shopTimeZone,
     linkVerification,
     smtp,
     port,
@@ -169,6 +177,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       phone: vars.raw("SUPPORT_PHONE"),
       url: vars.raw("SUPPORT_URL"),
       hours: vars.raw("SUPPORT_HOURS"),
+      hoursFr: vars.raw("SUPPORT_HOURS_FR"),
+      hoursAr: vars.raw("SUPPORT_HOURS_AR"),
     },
     demo,
     secrets: vars.secrets(),

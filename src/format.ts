@@ -11,6 +11,24 @@ export function pickLocale(...candidates: Array<string | null | undefined>): Loc
   return "en";
 }
 
+/** `users.language`'s column default on the website: what a customer who never chose has. */
+export const WEBSITE_DEFAULT_LANGUAGE = "en";
+
+/**
+ * The language a customer is answered and notified in, first that applies: their choice
+ * in /settings (telegram.chat_prefs.language); the website's `users.language` once changed
+ * from its default `en` (left at `en`, it says nothing: most never touch it); Telegram's
+ * `language_code` (only known while they write to the bot); the shop's default, English.
+ */
+export function customerLocale(choices: {
+  settings?: string | null;
+  website?: string | null;
+  telegram?: string | null;
+}): Locale {
+  const website = choices.website === WEBSITE_DEFAULT_LANGUAGE ? undefined : choices.website;
+  return pickLocale(choices.settings, website, choices.telegram);
+}
+
 /** Escapes text for Telegram's `parse_mode: HTML` (`<`, `>`, `&`, `"`). */
 export function escapeHtml(text: string): string {
   return text.replace(/[<>&"]/g, (c) =>
@@ -48,6 +66,45 @@ export function formatDateTime(at: Date, timeZone: string): string {
   const local = new Date(ms + zoneOffsetMs(timeZone, ms));
   const two = (n: number) => String(n).padStart(2, "0");
   return `${String(local.getUTCFullYear()).padStart(4, "0")}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())}`;
+}
+
+/** `users.timezone`'s column default on the website: what a customer who never chose a zone has. */
+export const WEBSITE_DEFAULT_TIME_ZONE = "America/New_York";
+
+/** The shop's time zone when `SHOP_TIMEZONE` is unset. */
+export const DEFAULT_SHOP_TIME_ZONE = "Africa/Algiers";
+
+/**
+ * The zone a customer's times are shown in: their `users.timezone`, unless it is empty
+ * or still the website's column default (`America/New_York`), which means they never
+ * chose one: then the shop's (`SHOP_TIMEZONE`). A customer who really is in New York
+ * reads the shop's time, with its offset next to it.
+ */
+export function customerTimeZone(
+  zone: string | null | undefined,
+  shopTimeZone: string = DEFAULT_SHOP_TIME_ZONE,
+): string {
+  const chosen = zone?.trim();
+  return chosen && chosen !== WEBSITE_DEFAULT_TIME_ZONE ? chosen : shopTimeZone;
+}
+
+/** The zone's offset from UTC at `at`, as shown next to a time: `UTC+1`, `UTC-4`, `UTC+5:30`, `UTC`. */
+export function formatUtcOffset(at: Date, timeZone: string): string {
+  const minutes = Math.round(zoneOffsetMs(timeZone, at.getTime()) / 60_000);
+  if (minutes === 0) return "UTC";
+  const abs = Math.abs(minutes);
+  const rest = abs % 60;
+  return `UTC${minutes < 0 ? "-" : "+"}${Math.floor(abs / 60)}${rest ? `:${String(rest).padStart(2, "0")}` : ""}`;
+}
+
+/** Whether Intl knows `zone` as an IANA time zone. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

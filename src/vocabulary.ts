@@ -1,4 +1,5 @@
 import type { Locale } from "./format.ts";
+import { hasText, text } from "./i18n.ts";
 
 /**
  * The words the website, the database, the bot and the notifier share: the kinds of
@@ -70,53 +71,31 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 /** orders.codStatus values the customer is told about (an order_shipping message). */
 export const COD_STATUSES_TOLD = ["DISPATCHED", "DELIVERED"] as const;
 
+/** One text per status, from `locales/<locale>.ftl` messages `<prefix>-<STATUS>`. */
+function statusTexts(
+  prefix: string,
+  statuses: readonly string[],
+): Record<Locale, Record<string, string>> {
+  const texts = (locale: Locale) =>
+    Object.fromEntries(
+      statuses
+        .filter((s) => hasText(locale, `${prefix}-${s}`))
+        .map((s) => [s, text(locale, `${prefix}-${s}`)]),
+    );
+  return { en: texts("en"), fr: texts("fr"), ar: texts("ar") };
+}
+
 /** File statuses in the bot's lists (/files), with their emoji. */
-export const FILE_STATUS_LABEL: Record<Locale, Record<string, string>> = {
-  en: { RECEIVED: "📥 Received", PENDING: "⏳ In progress", READY: "✅ Ready" },
-  fr: { RECEIVED: "📥 Reçu", PENDING: "⏳ En cours", READY: "✅ Prêt" },
-  ar: { RECEIVED: "📥 مستلم", PENDING: "⏳ قيد المعالجة", READY: "✅ جاهز" },
-};
+export const FILE_STATUS_LABEL = statusTexts("file-label", FILE_STATUSES);
 
 /** Order statuses in the bot's lists (/orders), with their emoji. */
-export const ORDER_STATUS_LABEL: Record<Locale, Record<string, string>> = {
-  en: {
-    PENDING: "🕒 Pending",
-    CONFIRMED: "✅ Confirmed",
-    PROCESSING: "📦 Processing",
-    SHIPPED: "🚚 Shipped",
-    DELIVERED: "🏁 Delivered",
-    CANCELLED: "❌ Cancelled",
-    REFUNDED: "↩️ Refunded",
-  },
-  fr: {
-    PENDING: "🕒 En attente",
-    CONFIRMED: "✅ Confirmée",
-    PROCESSING: "📦 En préparation",
-    SHIPPED: "🚚 Expédiée",
-    DELIVERED: "🏁 Livrée",
-    CANCELLED: "❌ Annulée",
-    REFUNDED: "↩️ Remboursée",
-  },
-  ar: {
-    PENDING: "🕒 قيد الانتظار",
-    CONFIRMED: "✅ مؤكد",
-    PROCESSING: "📦 قيد التجهيز",
-    SHIPPED: "🚚 تم الشحن",
-    DELIVERED: "🏁 تم التسليم",
-    CANCELLED: "❌ ملغى",
-    REFUNDED: "↩️ مسترد",
-  },
-};
+export const ORDER_STATUS_LABEL = statusTexts("order-label", ORDER_STATUSES);
 
 /**
  * File statuses inside a notification ("📊 Status: REÇU"): capitals, no emoji. A status
  * missing here is shown as the website wrote it.
  */
-export const FILE_STATUS_WORD: Record<Locale, Record<string, string>> = {
-  en: { RECEIVED: "RECEIVED", PENDING: "PENDING", READY: "READY" },
-  fr: { RECEIVED: "REÇU", PENDING: "EN COURS", READY: "PRÊT" },
-  ar: { RECEIVED: "مستلم", PENDING: "قيد المعالجة", READY: "جاهز" },
-};
+export const FILE_STATUS_WORD = statusTexts("file-word", FILE_STATUSES);
 
 /**
  * Order and cash-on-delivery statuses inside a notification: the list labels' words in
@@ -124,24 +103,4 @@ export const FILE_STATUS_WORD: Record<Locale, Record<string, string>> = {
  * message), DISPATCHED only as a cash-on-delivery step. A status missing here is shown as
  * the website wrote it.
  */
-export const ORDER_STATUS_WORD: Record<Locale, Record<string, string>> = {
-  en: {},
-  fr: {
-    CONFIRMED: "CONFIRMÉE",
-    PROCESSING: "EN PRÉPARATION",
-    SHIPPED: "EXPÉDIÉE",
-    DELIVERED: "LIVRÉE",
-    CANCELLED: "ANNULÉE",
-    REFUNDED: "REMBOURSÉE",
-    DISPATCHED: "EN ROUTE",
-  },
-  ar: {
-    CONFIRMED: "مؤكد",
-    PROCESSING: "قيد التجهيز",
-    SHIPPED: "تم الشحن",
-    DELIVERED: "تم التسليم",
-    CANCELLED: "ملغى",
-    REFUNDED: "مسترد",
-    DISPATCHED: "في الطريق",
-  },
-};
+export const ORDER_STATUS_WORD = statusTexts("order-word", [...ORDER_STATUSES, "DISPATCHED"]);

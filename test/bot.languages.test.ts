@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MESSAGES } from "../src/bot/messages.ts";
-import { type BotUnderTest, startBotUnderTest, visible } from "./support/chat.ts";
+import { type BotUnderTest, PATIENCE_MS, startBotUnderTest, visible } from "./support/chat.ts";
 import { cipher } from "./support/notifier-harness.ts";
 
 let t: BotUnderTest;
@@ -47,5 +47,46 @@ describe.each(["en", "fr", "ar"] as const)("every command in %s", (locale) => {
     expect(await say(chat, "/settings", "de")).toContain(head(m.settingsTitle));
     expect(await say(chat, "/unlink", "de")).toBe(m.unlinkConfirm);
     expect(await say(chat, "/help", "de")).toBe(m.help);
+  });
+});
+
+describe("which language a customer is answered in", () => {
+  /** The language buttons of the last /settings menu in `chat`, as shown. */
+  const languageButtons = (chat: number) =>
+    (t.telegram.sent(chat).at(-1)?.reply_markup?.inline_keyboard?.at(-1) ?? []).map((b) => b.text);
+
+  it("the website's language left at its default 'en' gives way to Telegram's", async () => {
+    const chat = nextChat++;
+    await t.site.createUser({ chatId: cipher.encrypt(chat), language: "en", firstName: "Karim" });
+    expect(await say(chat, "/start", "fr")).toContain(head(MESSAGES.fr.welcomeBack("Karim")));
+    expect(await say(chat, "/start", "de")).toContain(head(MESSAGES.en.welcomeBack("Karim")));
+  });
+
+  it("the website's language, once changed from 'en', wins over Telegram's", async () => {
+    const chat = nextChat++;
+    await t.site.createUser({ chatId: cipher.encrypt(chat), language: "ar", firstName: "Karim" });
+    expect(await say(chat, "/help", "fr")).toBe(visible(MESSAGES.ar.help));
+  });
+
+  it("the /settings choice wins over both, and /settings marks the language in use", async () => {
+    const chat = nextChat++;
+    await t.site.createUser({ chatId: cipher.encrypt(chat), language: "ar" });
+    await say(chat, "/settings", "en");
+    expect(languageButtons(chat)).toEqual(["English", "Français", "✅ العربية"]);
+    const menu = t.telegram.sent(chat).at(-1);
+    const edits = () =>
+      t.telegram.requests.filter(
+        (r) => r.method === "editMessageText" && Number(r.body.chat_id) === chat,
+      ).length;
+    t.telegram.pressButton(chat, "lang:fr", { messageId: menu?.message_id });
+    await t.telegram.waitFor(() => edits() > 0, PATIENCE_MS);
+    expect(await say(chat, "/help", "ar")).toBe(visible(MESSAGES.fr.help));
+    await say(chat, "/settings", "ar");
+    expect(languageButtons(chat)).toEqual(["English", "✅ Français", "العربية"]);
+  });
+
+  it("unlinked, Telegram's language; one the bot does not speak gets the shop's English", async () => {
+    expect(await say(nextChat++, "/help", "fr-CA")).toBe(visible(MESSAGES.fr.help));
+    expect(await say(nextChat++, "/help", "de")).toBe(visible(MESSAGES.en.help));
   });
 });

@@ -115,7 +115,7 @@ describe("the website's writes reach the customer's chat, as the guide shows", (
     );
     expect(frText[0]).toContain("📥 Fichier reçu");
     expect(frText[1]).toContain("⏳ Traitement commencé");
-    expect(frText[1]).toContain("⏰ Délai estimé : 15 minutes");
+    expect(frText[1]).toContain("⏰ Délai estimé\u00a0: 15 minutes");
     expect(arText[0]).toContain("📥 تم استلام الملف");
     expect(arText[1]).toContain("✅ الملف جاهز للتحميل");
   });

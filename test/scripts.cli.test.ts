@@ -25,6 +25,7 @@ const COMMANDS: Array<{ args: string[]; usage: string; withoutTsx?: boolean }> =
   },
   { args: ["scripts/demo.ts"], usage: "usage: npm run demo [-- --keep]" },
   { args: ["scripts/schema-dump.ts"], usage: "usage: npm run schema [-- --check]" },
+  { args: ["scripts/messages.ts"], usage: "usage: npm run messages [-- --check]" },
   {
     args: ["scripts/hash-migrations.ts"],
     usage: "usage: npx tsx scripts/hash-migrations.ts [--check]",

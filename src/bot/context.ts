@@ -3,7 +3,7 @@ import type { UserFromGetMe } from "grammy/types";
 import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
 import { type LinkedAccount, lookUpChat } from "../data/customers.ts";
-import { type Locale, pickLocale } from "../format.ts";
+import { customerLocale, type Locale, pickLocale } from "../format.ts";
 import type { Logger } from "../log.ts";
 import type { Mailer } from "../mailer.ts";
 import type { Metrics } from "../metrics.ts";
@@ -18,9 +18,19 @@ export interface BotOptions {
   chatIds: ChatIdCipher;
   logger: Logger;
   websiteUrl: string;
+  /** For customers who never chose a time zone (`customerTimeZone`). Defaults to Africa/Algiers. */
+  shopTimeZone?: string;
   linkVerification: "email" | "none";
   mailer?: Mailer;
-  support: { email?: string; phone?: string; url?: string; hours?: string };
+  /** `hoursFr` and `hoursAr` replace `hours` for customers answered in French or Arabic. */
+  support: {
+    email?: string;
+    phone?: string;
+    url?: string;
+    hours?: string;
+    hoursFr?: string;
+    hoursAr?: string;
+  };
   /** Skips getMe at start (tests, webhooks). */
   botInfo?: UserFromGetMe;
   /** false: answer nothing. Defaults to true. */
@@ -83,7 +93,11 @@ export function chatContext(options: BotOptions, usage: UsageCounter): Middlewar
       chat.id,
     );
     ctx.state = {
-      locale: pickLocale(preferredLanguage, account?.language, ctx.from?.language_code),
+      locale: customerLocale({
+        settings: preferredLanguage,
+        website: account?.language,
+        telegram: ctx.from?.language_code,
+      }),
       account,
       chatFingerprint,
     };

@@ -9,11 +9,14 @@ export function help(options: Pick<BotOptions, "support">): Composer<BotContext>
   composer.command("support", async (ctx) => {
     const m = t(ctx);
     const s = options.support;
+    const locale = ctx.state.locale;
+    const hours =
+      (locale === "fr" ? s.hoursFr : locale === "ar" ? s.hoursAr : undefined) ?? s.hours;
     const lines = [
       s.email && `📧 ${escapeHtml(s.email)}`,
       s.phone && `📞 ${escapeHtml(s.phone)}`,
       s.url && `🌐 ${escapeHtml(s.url)}`,
-      s.hours && `🕐 ${escapeHtml(s.hours)}`,
+      hours && `🕐 ${escapeHtml(hours)}`,
     ].filter(Boolean);
     await ctx.reply(
       lines.length > 0 ? `<b>${m.support}</b>\n\n${lines.join("\n")}` : m.supportNone,

@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { findCustomerByEmail } from "../data/customers.ts";
-import { escapeHtml, pickLocale } from "../format.ts";
+import { customerLocale, escapeHtml } from "../format.ts";
 import {
   linkChat,
   redeemLinkToken,
@@ -251,7 +251,10 @@ async function completeLink(
     );
     return;
   }
-  const locale = pickLocale(result.account.language, ctx.from?.language_code);
+  const locale = customerLocale({
+    website: result.account.language,
+    telegram: ctx.from?.language_code,
+  });
   ctx.state.locale = locale;
   await ctx.reply(MESSAGES[locale].linked(escapeHtml(result.account.firstName)), HTML);
   if (result.previousChat) {

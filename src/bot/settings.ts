@@ -10,6 +10,13 @@ import {
 import type { Locale } from "../format.ts";
 import { type BotContext, type BotOptions, HTML, linkedAccount, t } from "./context.ts";
 
+/** The language buttons, each in its own language. */
+const LANGUAGE_NAMES: ReadonlyArray<[Locale, string]> = [
+  ["en", "English"],
+  ["fr", "Français"],
+  ["ar", "العربية"],
+];
+
 /**
  * /settings: buttons that mute or unmute a kind of notification, turn quiet hours on or
  * off and choose the language; each tap saves and redraws the buttons.
@@ -26,7 +33,8 @@ export function settings(options: Pick<BotOptions, "sql">): Composer<BotContext>
     for (const kind of MUTABLE_KINDS)
       keys.text(`${muted.has(kind) ? "🔕" : "🔔"} ${m.kind[kind]}`, `mute:${kind}`).row();
     keys.text(`${current.quietHours ? "✅" : "⬜"} ${m.quiet}`, "quiet").row();
-    keys.text("English", "lang:en").text("Français", "lang:fr").text("العربية", "lang:ar");
+    for (const [locale, name] of LANGUAGE_NAMES)
+      keys.text(`${locale === ctx.state.locale ? "✅ " : ""}${name}`, `lang:${locale}`);
     return keys;
   }
 

@@ -6,6 +6,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { ChatIdCipher, chatIdKeyProblem } from "../chat-id.ts";
+import { isTimeZone } from "../format.ts";
 import { defaultOf, LOG_LEVELS } from "./variables.ts";
 
 /** One configuration problem: the variable (or file), what is wrong and the fix. */
@@ -124,6 +125,12 @@ export const PARSERS = {
     })
     .transform((key) => ChatIdCipher.fromBase64(key)),
   WEBSITE_URL: httpUrl,
+  SHOP_TIMEZONE: z
+    .string()
+    .refine(
+      isTimeZone,
+      fail("is not an IANA time zone", "set it like Africa/Algiers or Europe/Paris"),
+    ),
   LINK_VERIFICATION: oneOf(["email", "none"], "set it to email or none"),
   SMTP_URL: urlWith(
     ["smtp:", "smtps:"],

@@ -99,6 +99,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     secret: false,
   },
   {
+    name: "SHOP_TIMEZONE",
+    default: "Africa/Algiers",
+    description:
+      "The shop's IANA time zone: times in messages are shown in it, with its UTC offset, for every customer whose `users.timezone` is still the website's column default `America/New_York` (never chosen) or empty; a customer who chose another zone gets theirs. Quiet hours follow the same zone.",
+    secret: false,
+  },
+  {
     name: "LINK_VERIFICATION",
     default: "email",
     description:
@@ -164,6 +171,20 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: "SUPPORT_HOURS",
     default: undefined,
     description: "Shown by `/support` (free text, e.g. `Mon–Fri 9:00–18:00`).",
+    secret: false,
+  },
+  {
+    name: "SUPPORT_HOURS_FR",
+    default: undefined,
+    description:
+      "Shown by `/support` to customers answered in French, in place of `SUPPORT_HOURS` (e.g. `du lundi au vendredi, 9 h–18 h`). Unset: `SUPPORT_HOURS`.",
+    secret: false,
+  },
+  {
+    name: "SUPPORT_HOURS_AR",
+    default: undefined,
+    description:
+      "Shown by `/support` to customers answered in Arabic, in place of `SUPPORT_HOURS`. Unset: `SUPPORT_HOURS`.",
     secret: false,
   },
 ];

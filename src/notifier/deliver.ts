@@ -2,6 +2,7 @@ import type postgres from "postgres";
 import type { Logger } from "../log.ts";
 import { reachedTail } from "./claim-lead.ts";
 import type { DeliverBatch } from "./drain.ts";
+import { type MergedRow, mergeSameFile } from "./merge.ts";
 import { type ClaimedRow, idsOf, markSentMany, release, type SentRow } from "./outbox.ts";
 import type { Semaphore } from "./pacing.ts";
 import type { SendRow } from "./send-row.ts";
@@ -62,12 +63,27 @@ export function createDelivery(options: DeliveryOptions): DeliverBatch {
         await slots.acquire();
         try {
           waiting--;
-          for (let i = 0; i < chain.length; i++) {
-            const row = chain[i] as ClaimedRow;
-            started++;
+          const messages = mergeSameFile(chain);
+          for (let i = 0; i < messages.length; i++) {
+            const { row, also } = messages[i] as MergedRow;
+            started += 1 + also.length;
             tail();
-            if (!running(state) || !(await sendRow(row, sent.record, logEach, leaseEndsAt))) {
-              await release(sql, idsOf(chain.slice(i + (running(state) ? 1 : 0))));
+            // A merged message is recorded as sent for every row it stands for.
+            const record =
+              also.length === 0
+                ? sent.record
+                : (entry: SentRow) => {
+                    for (const r of [row, ...also]) sent.record({ ...entry, id: r.id });
+                  };
+            if (!running(state) || !(await sendRow(row, record, logEach, leaseEndsAt))) {
+              const rest = messages.slice(i + (running(state) ? 1 : 0));
+              await release(
+                sql,
+                idsOf([
+                  ...(running(state) ? also : []),
+                  ...rest.flatMap((m) => [m.row, ...m.also]),
+                ]),
+              );
               return;
             }
           }

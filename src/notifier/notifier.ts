@@ -21,6 +21,8 @@ export interface NotifierOptions {
   chatIds: ChatIdCipher;
   logger: Logger;
   websiteUrl: string;
+  /** For customers who never chose a time zone (`customerTimeZone`). Defaults to Africa/Algiers. */
+  shopTimeZone?: string;
   /** Messages per second across all chats; 0 = no cap. */
   maxPerSecond: number;
   /** Sends in flight at once (each to a different customer). Defaults to 8. */
@@ -82,6 +84,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     state,
     chatIds: options.chatIds,
     websiteUrl: options.websiteUrl,
+    shopTimeZone: options.shopTimeZone,
     sender,
     limiter: rateLimiter(options.maxPerSecond),
     // A row is not sent this close to the end of its lease (a quarter of it, at most 5 s).

@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import type { ChatIdCipher } from "../chat-id.ts";
 import { blockChat } from "../data/chat-prefs.ts";
-import { pickLocale } from "../format.ts";
+import { customerLocale, customerTimeZone } from "../format.ts";
 import type { Logger } from "../log.ts";
 import { classify } from "./failure-policy.ts";
 import {
@@ -37,6 +37,8 @@ export interface RowSenderOptions {
   state: RunState;
   chatIds: ChatIdCipher;
   websiteUrl: string;
+  /** For customers who never chose a time zone. Defaults to Africa/Algiers. */
+  shopTimeZone?: string;
   sender: Sender;
   /** Waits for the send cap (pacing.ts). */
   limiter: () => Promise<void>;
@@ -73,8 +75,12 @@ async function sendRow(
     emit({ type: "failed", kind: row.kind, reason: "chat id unreadable" });
     return true;
   }
-  const rendered = render(row, o.websiteUrl);
-  const quiet = inQuietHours(row.quiet_start, row.quiet_end, row.timezone ?? "UTC");
+  const rendered = render(row, o.websiteUrl, o.shopTimeZone);
+  const quiet = inQuietHours(
+    row.quiet_start,
+    row.quiet_end,
+    customerTimeZone(row.timezone, o.shopTimeZone),
+  );
   await o.limiter();
   // Checked here first, so that a send with no pause awaits nothing more.
   if (state.pausedUntil > performance.now() && !(await waitOutPause(o, row, leaseEndsAt)))
@@ -183,7 +189,7 @@ async function settleFailure(
 }
 
 /** The row's message, in the customer's language and time zone. */
-function render(row: ClaimedRow, websiteUrl: string): RenderedMessage {
+function render(row: ClaimedRow, websiteUrl: string, shopTimeZone?: string): RenderedMessage {
   return renderNotification(
     {
       id: row.id,
@@ -198,9 +204,10 @@ function render(row: ClaimedRow, websiteUrl: string): RenderedMessage {
       paid: row.paid,
       createdAt: new Date(row.created_at),
       firstName: row.first_name ?? "",
-      timezone: row.timezone ?? "UTC",
+      timezone: row.timezone ?? "",
     },
-    pickLocale(row.language_override, row.language),
+    customerLocale({ settings: row.language_override, website: row.language }),
     websiteUrl,
+    shopTimeZone,
   );
 }
