@@ -165,3 +165,10 @@ notify-cod = 💵 الدفع عند الاستلام: { $status }
 notify-updated = 🕐 آخر تحديث: { $time } ({ $zone })
 notify-view-files = 🔗 عرض ملفاتك
 notify-view-order = 🔗 عرض طلبك
+
+# The bot's profile (set at start): what a customer sees before pressing Start (at most 512 characters), and the short description of its profile page and shared links (at most 120).
+bot-description =
+    بوت عملاء CompuCar: تصلك رسالة هنا فور تغيّر أحد ملفات ECU أو طلباتك: استلام الملف، بدء المعالجة مع الوقت المقدّر، جاهزية الملف للتنزيل، تعليق من فريقنا، استلام الدفع، تأكيد الطلب أو شحنه.
+
+    ابدأ المحادثة، ثم أرسل /link مع البريد الإلكتروني لحسابك في compucar.pro لربطه.
+bot-short-description = CompuCar: ملفات ECU وطلباتك على تيليجرام، فور تغيّر حالتها.

@@ -149,3 +149,10 @@ notify-cod = 💵 Cash on delivery: { $status }
 notify-updated = 🕐 Updated: { $time } ({ $zone })
 notify-view-files = 🔗 View Your Files
 notify-view-order = 🔗 View Your Order
+
+# The bot's profile (set at start): what a customer sees before pressing Start (at most 512 characters), and the short description of its profile page and shared links (at most 120).
+bot-description =
+    CompuCar's customer bot: a message here the moment one of your ECU files or orders changes: file received, processing started with the estimated time, file ready to download, a comment from our team, payment received, order confirmed or shipped.
+
+    Start the chat, then send /link with the email of your compucar.pro account to link it.
+bot-short-description = CompuCar: your ECU files and orders on Telegram, the moment their status changes.

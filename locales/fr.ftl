@@ -149,3 +149,10 @@ notify-cod = 💵 Paiement à la livraison : { $status }
 notify-updated = 🕐 Mis à jour : { $time } ({ $zone })
 notify-view-files = 🔗 Voir vos fichiers
 notify-view-order = 🔗 Voir votre commande
+
+# The bot's profile (set at start): what a customer sees before pressing Start (at most 512 characters), and the short description of its profile page and shared links (at most 120).
+bot-description =
+    Le bot client de CompuCar : un message ici dès qu'un de vos fichiers ECU ou une de vos commandes change : fichier reçu, traitement commencé avec le délai estimé, fichier prêt à télécharger, commentaire de notre équipe, paiement reçu, commande confirmée ou expédiée.
+
+    Démarrez la conversation, puis envoyez /link avec l'e-mail de votre compte compucar.pro pour le lier.
+bot-short-description = CompuCar : vos fichiers ECU et vos commandes sur Telegram, dès que leur statut change.

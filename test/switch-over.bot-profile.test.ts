@@ -3,7 +3,7 @@
  * service at start in English (the default), French and Arabic.
  */
 import { describe, expect, it } from "vitest";
-import { PROFILE } from "../src/bot/profile.ts";
+import { profile } from "../src/bot/profile.ts";
 import { serviceEnv, serviceFixtures, startServiceProcess } from "./support/service-process.ts";
 import { until } from "./support/wait.ts";
 
@@ -12,7 +12,7 @@ const fixtures = serviceFixtures();
 describe("the bot's description", () => {
   it("is set at start in three languages, the short one too, each within Telegram's limits", async () => {
     const service = await startServiceProcess(serviceEnv(fixtures.db, fixtures.telegram));
-    const profile = await until(
+    const set = await until(
       () => {
         const p = fixtures.telegram.profile();
         return Object.keys(p.description).length === 3 &&
@@ -22,21 +22,21 @@ describe("the bot's description", () => {
       },
       { timeoutMs: 45_000, what: "the description and short description in 3 languages" },
     );
-    expect(profile).toEqual({
+    expect(set).toEqual({
       description: {
-        "": PROFILE.en.description,
-        fr: PROFILE.fr.description,
-        ar: PROFILE.ar.description,
+        "": profile("en").description,
+        fr: profile("fr").description,
+        ar: profile("ar").description,
       },
       shortDescription: {
-        "": PROFILE.en.shortDescription,
-        fr: PROFILE.fr.shortDescription,
-        ar: PROFILE.ar.shortDescription,
+        "": profile("en").shortDescription,
+        fr: profile("fr").shortDescription,
+        ar: profile("ar").shortDescription,
       },
     });
     // Each language its own words, and none refused (the double refuses what is too long).
-    expect(new Set(Object.values(profile.description)).size).toBe(3);
-    expect(new Set(Object.values(profile.shortDescription)).size).toBe(3);
+    expect(new Set(Object.values(set.description)).size).toBe(3);
+    expect(new Set(Object.values(set.shortDescription)).size).toBe(3);
     const refused = fixtures.telegram.requests.filter(
       (r) => r.method.startsWith("setMy") && r.status !== 200,
     );
