@@ -105,6 +105,37 @@ CREATE TABLE telegram.command_usage (
   CONSTRAINT command_usage_pkey PRIMARY KEY (day, command)
 );
 
+-- from 000017-operator-controls.sql
+CREATE TABLE telegram.control_audit (
+  id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+  at timestamp with time zone DEFAULT now() NOT NULL,
+  actor text NOT NULL,
+  action text NOT NULL,
+  old jsonb,
+  new jsonb,
+  detail text,
+  CONSTRAINT control_audit_pkey PRIMARY KEY (id)
+);
+COMMENT ON TABLE telegram.control_audit IS 'Every change of telegram.controls and telegram.rollout_allow (trigger) and every operator action recorded by the scripts. actor: the telegram.actor setting, else the database role.';
+-- from 000017-operator-controls.sql
+CREATE INDEX control_audit_at_idx ON telegram.control_audit USING btree (at);
+
+-- from 000017-operator-controls.sql
+CREATE TABLE telegram.controls (
+  id boolean DEFAULT true NOT NULL,
+  rollout_stage text DEFAULT 'everyone'::text NOT NULL,
+  beta_percent integer DEFAULT 0 NOT NULL,
+  paused_at timestamp with time zone,
+  paused_reason text,
+  changed_at timestamp with time zone DEFAULT now() NOT NULL,
+  changed_by text DEFAULT SESSION_USER NOT NULL,
+  CONSTRAINT controls_beta_percent_check CHECK (beta_percent >= 0 AND beta_percent <= 100),
+  CONSTRAINT controls_id_check CHECK (id),
+  CONSTRAINT controls_pkey PRIMARY KEY (id),
+  CONSTRAINT controls_rollout_stage_check CHECK (rollout_stage = ANY (ARRAY['internal'::text, 'beta'::text, 'everyone'::text]))
+);
+COMMENT ON TABLE telegram.controls IS 'One row: the rollout stage (internal, beta, everyone), the beta percentage and the pause. Change it with the scripts or plain UPDATE; every change is audited in telegram.control_audit and seen by running services within seconds.';
+
 -- from 000003-telegram-schema.sql
 CREATE TABLE telegram.events (
   recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
@@ -224,6 +255,18 @@ CREATE TABLE telegram.plaintext_chat_id_writes (
   actor text NOT NULL
 );
 COMMENT ON TABLE telegram.plaintext_chat_id_writes IS 'Plaintext chat ids written to users."telegramChatId" after encrypt-chat-ids ran: the website''s own linker is still active (its TELEGRAM_CUSTOMER_BOT_TOKEN set, Telegram''s webhook pointing at it). Fix: remove the token from the website''s environment, point the webhook at us (npm start in polling mode deletes it), run encrypt-chat-ids again.';
+
+-- from 000017-operator-controls.sql
+CREATE TABLE telegram.rollout_allow (
+  stage text NOT NULL,
+  customer text NOT NULL,
+  added_at timestamp with time zone DEFAULT now() NOT NULL,
+  added_by text DEFAULT SESSION_USER NOT NULL,
+  CONSTRAINT rollout_allow_customer_check CHECK (customer <> ''::text),
+  CONSTRAINT rollout_allow_pkey PRIMARY KEY (stage, customer),
+  CONSTRAINT rollout_allow_stage_check CHECK (stage = ANY (ARRAY['internal'::text, 'beta'::text]))
+);
+COMMENT ON TABLE telegram.rollout_allow IS 'Allow-lists of the internal and beta stages: customer is a users.id or an email (any case). The beta stage includes the internal list.';
 
 -- from 000006-webhook-updates.sql
 CREATE TABLE telegram.webhook_updates (
@@ -361,6 +404,28 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.create_link_token(p_user_id text) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.create_link_token(p_user_id text) IS 'Returns a single-use token for https://t.me/<bot>?start=<token> that links the Telegram chat that opens it to this user. Valid 15 minutes.';
+
+-- from 000017-operator-controls.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.in_rollout(p_user_id text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  SELECT c.rollout_stage = 'everyone' OR EXISTS (
+    SELECT 1 FROM public.users u
+     WHERE u.id = p_user_id
+       AND (u.role::text IN ('ADMIN', 'SUPER_ADMIN')
+            OR EXISTS (SELECT 1 FROM telegram.rollout_allow a
+                        WHERE (a.stage = 'internal' OR c.rollout_stage = 'beta')
+                          AND (a.customer = u.id OR lower(a.customer) = lower(u.email)))
+            OR (c.rollout_stage = 'beta'
+                AND telegram.rollout_bucket(u.id) < c.beta_percent)))
+  FROM telegram.controls c
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.in_rollout(p_user_id text) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.in_rollout(p_user_id text) IS 'Whether the rollout stage (telegram.controls) lets this customer be notified and link: everyone; or staff (role ADMIN, SUPER_ADMIN) and the internal allow-list; in beta also the beta allow-list and beta_percent % of customers (telegram.rollout_bucket).';
 
 -- from 000003-telegram-schema.sql
 -- privileges: {<owner>=X/<owner>}
@@ -564,6 +629,65 @@ BEGIN
 END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.record_event(p_event telegram.events) FROM PUBLIC;
+
+-- from 000017-operator-controls.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.rollout_bucket(p_user_id text)
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  SELECT (('x' || substr(md5(p_user_id), 1, 8))::bit(32)::bigint % 100)::integer
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.rollout_bucket(p_user_id text) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.rollout_bucket(p_user_id text) IS 'The customer''s place (0..99) in the beta percentage: in the beta stage when below telegram.controls.beta_percent.';
+
+-- from 000017-operator-controls.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.tg_controls__audit()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v_actor text := coalesce(nullif(current_setting('telegram.actor', true), ''), session_user::text);
+  v_old jsonb;
+  v_new jsonb;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN v_old := to_jsonb(OLD); END IF;
+  IF TG_OP <> 'DELETE' THEN v_new := to_jsonb(NEW); END IF;
+  IF TG_TABLE_NAME = 'controls' THEN
+    v_old := v_old - 'changed_at' - 'changed_by' - 'id';
+    v_new := v_new - 'changed_at' - 'changed_by' - 'id';
+    IF v_old IS NOT DISTINCT FROM v_new THEN
+      RETURN NULL;
+    END IF;
+  END IF;
+  INSERT INTO telegram.control_audit (actor, action, old, new, detail)
+  VALUES (v_actor, TG_TABLE_NAME || ' ' || lower(TG_OP), v_old, v_new,
+          nullif(current_setting('telegram.audit_detail', true), ''));
+  PERFORM pg_notify('telegram_controls', TG_TABLE_NAME);
+  RETURN NULL;
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.tg_controls__audit() FROM PUBLIC;
+
+-- from 000017-operator-controls.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.tg_controls__stamp()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  NEW.changed_at := now();
+  NEW.changed_by := coalesce(nullif(current_setting('telegram.actor', true), ''), session_user::text);
+  RETURN NEW;
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.tg_controls__stamp() FROM PUBLIC;
 
 -- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
@@ -836,3 +960,12 @@ CREATE TRIGGER telegram_audit_link_on_insert AFTER INSERT ON public.users FOR EA
 
 -- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 CREATE TRIGGER telegram_audit_unlink_on_delete AFTER DELETE ON public.users FOR EACH ROW EXECUTE FUNCTION telegram.tg_users__audit_link();
+
+-- from 000017-operator-controls.sql
+CREATE TRIGGER controls_audit AFTER UPDATE ON telegram.controls FOR EACH ROW EXECUTE FUNCTION telegram.tg_controls__audit();
+
+-- from 000017-operator-controls.sql
+CREATE TRIGGER controls_stamp BEFORE UPDATE ON telegram.controls FOR EACH ROW EXECUTE FUNCTION telegram.tg_controls__stamp();
+
+-- from 000017-operator-controls.sql
+CREATE TRIGGER rollout_allow_audit AFTER INSERT OR DELETE OR UPDATE ON telegram.rollout_allow FOR EACH ROW EXECUTE FUNCTION telegram.tg_controls__audit();
