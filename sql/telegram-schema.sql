@@ -910,14 +910,25 @@ CREATE VIEW telegram.delivery_stats AS
   GROUP BY ((created_at AT TIME ZONE 'UTC'::text)::date), kind;
 COMMENT ON VIEW telegram.delivery_stats IS 'Per UTC day and kind: events, outcome counts, success rate = sent / (sent + failed) in percent, latency from the website''s transaction start to Telegram accepting the message.';
 
--- from 000003-telegram-schema.sql
+-- from 000003-telegram-schema.sql, replaced in 000019-failed-notifications.sql (the definition below is the live one)
 CREATE VIEW telegram.engagement AS
- SELECT day,
+ WITH changes AS (
+         SELECT DISTINCT ON (c.day, c.chat_fingerprint) c.day,
+            c.chat_fingerprint,
+            c.linked
+           FROM telegram.link_audit la
+             CROSS JOIN LATERAL ( VALUES (la.at::date,la.old_chat_fingerprint,false,0), (la.at::date,la.new_chat_fingerprint,true,1)) c(day, chat_fingerprint, linked, side)
+          WHERE c.chat_fingerprint IS NOT NULL
+          ORDER BY c.day, c.chat_fingerprint, la.at DESC, la.id DESC, c.side DESC
+        )
+ SELECT a.day,
     count(*) AS active_chats,
-    count(*) FILTER (WHERE linked) AS active_linked_chats,
-    sum(updates) AS updates
-   FROM telegram.chat_activity
-  GROUP BY day;
+    count(*) FILTER (WHERE COALESCE(ch.linked, a.linked)) AS active_linked_chats,
+    sum(a.updates) AS updates
+   FROM telegram.chat_activity a
+     LEFT JOIN changes ch ON ch.day = a.day AND ch.chat_fingerprint = a.chat_fingerprint
+  GROUP BY a.day;
+COMMENT ON VIEW telegram.engagement IS 'Per day: chats that sent the bot anything (active_chats), those of them linked at the end of their day (active_linked_chats: their last link change that day in telegram.link_audit, else their state at their last update), and their updates. Days as the database''s time zone counts them.';
 
 -- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 CREATE VIEW telegram.linked_customers AS
