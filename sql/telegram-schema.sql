@@ -405,6 +405,67 @@ $function$;
 REVOKE EXECUTE ON FUNCTION telegram.create_link_token(p_user_id text) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.create_link_token(p_user_id text) IS 'Returns a single-use token for https://t.me/<bot>?start=<token> that links the Telegram chat that opens it to this user. Valid 15 minutes.';
 
+-- from 000019-failed-notifications.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.customer_history(p_customer text)
+ RETURNS TABLE(id bigint, recorded_at timestamp with time zone, kind text, subject text, change text, status text, sent_at timestamp with time zone, reason text)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_users text[];
+BEGIN
+  SELECT array_agg(u.id::text) INTO v_users
+    FROM public.users u
+   WHERE u.id = p_customer OR lower(u.email::text) = lower(p_customer);
+  IF v_users IS NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM telegram.outbox o WHERE o.user_id = p_customer) THEN
+      RAISE EXCEPTION 'no customer with id or email %', p_customer
+        USING ERRCODE = 'no_data_found',
+              HINT = 'give the email the customer registered with (any case) or their users.id';
+    END IF;
+    v_users := ARRAY[p_customer];
+  END IF;
+  RETURN QUERY
+  SELECT o.id, o.created_at, o.kind, coalesce(o.label, o.subject_id),
+         coalesce(o.status_to, 'tracking ' || o.tracking_number, 'COD ' || o.cod_status,
+                  o.eta_minutes || ' minutes', CASE WHEN o.paid THEN 'paid' END),
+         o.status, o.sent_at, o.last_error
+    FROM telegram.outbox o
+   WHERE o.user_id = ANY (v_users)
+   ORDER BY o.id;
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.customer_history(p_customer text) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.customer_history(p_customer text) IS 'What one customer (users.id or email, any case) was told and when: each telegram.outbox row, oldest first: recorded_at (the website''s write), kind, subject (file name or order number), change, status, sent_at, reason (why failed or skipped). No chat ids. Example: SELECT * FROM telegram.customer_history(''karim@example.com'').';
+
+-- from 000019-failed-notifications.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.failed_notifications(p_reason text DEFAULT NULL::text, p_kind text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_ids bigint[] DEFAULT NULL::bigint[])
+ RETURNS TABLE(id bigint, recorded_at timestamp with time zone, user_id text, email text, kind text, subject text, attempts integer, reason text)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  SELECT o.id, o.created_at, o.user_id, u.email::text, o.kind, coalesce(o.label, o.subject_id),
+         o.attempts, o.last_error
+    FROM telegram.outbox o
+    LEFT JOIN public.users u ON u.id = o.user_id
+   WHERE o.status = 'failed'
+     AND (p_reason IS NULL OR strpos(lower(coalesce(o.last_error, '')), lower(p_reason)) > 0)
+     AND (p_kind IS NULL OR o.kind = p_kind)
+     AND (p_customer IS NULL OR o.user_id = p_customer
+          OR lower(u.email::text) = lower(p_customer))
+     AND (p_since IS NULL OR o.created_at >= p_since)
+     AND (p_until IS NULL OR o.created_at < p_until)
+     AND (p_ids IS NULL OR o.id = ANY (p_ids))
+   ORDER BY o.id
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.failed_notifications(p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[]) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.failed_notifications(p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[]) IS 'Failed notifications (telegram.outbox status failed), oldest first, selected by: reason (part of last_error, any case), kind, customer (users.id or email, any case), since/until (created_at), ids. Every filter NULL: all. No chat ids. Example: SELECT * FROM telegram.failed_notifications(p_reason => ''chat not found'', p_since => now() - interval ''3 days'').';
+
 -- from 000017-operator-controls.sql
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.in_rollout(p_user_id text)
@@ -630,6 +691,19 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.record_event(p_event telegram.events) FROM PUBLIC;
 
+-- from 000019-failed-notifications.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.resend_failed(p_dry_run boolean, p_reason text DEFAULT NULL::text, p_kind text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_ids bigint[] DEFAULT NULL::bigint[])
+ RETURNS TABLE(id bigint, recorded_at timestamp with time zone, user_id text, email text, kind text, subject text, attempts integer, reason text)
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  SELECT * FROM telegram.settle_failed('resend', p_dry_run, p_reason, p_kind, p_customer,
+                                       p_since, p_until, p_ids)
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.resend_failed(p_dry_run boolean, p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[]) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.resend_failed(p_dry_run boolean, p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[]) IS 'Sets the failed notifications that telegram.failed_notifications() selects pending again, to go out in each customer''s order (ids kept); p_dry_run => true only returns them. Audited in telegram.control_audit (action resend). Example: SELECT * FROM telegram.resend_failed(p_dry_run => true, p_reason => ''gave up'').';
+
 -- from 000017-operator-controls.sql
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.rollout_bucket(p_user_id text)
@@ -642,6 +716,79 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.rollout_bucket(p_user_id text) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.rollout_bucket(p_user_id text) IS 'The customer''s place (0..99) in the beta percentage: in the beta stage when below telegram.controls.beta_percent.';
+
+-- from 000019-failed-notifications.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.settle_failed(p_action text, p_dry_run boolean, p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[])
+ RETURNS TABLE(id bigint, recorded_at timestamp with time zone, user_id text, email text, kind text, subject text, attempts integer, reason text)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_ids bigint[];
+  v_reasons jsonb;
+BEGIN
+  IF p_action IS NULL OR p_action NOT IN ('resend', 'skip') THEN
+    RAISE EXCEPTION 'unknown action %: resend or skip', p_action;
+  END IF;
+  IF p_dry_run IS NULL THEN
+    RAISE EXCEPTION 'p_dry_run must be true or false'
+      USING HINT = 'true shows what would change; false changes it';
+  END IF;
+  IF p_dry_run THEN
+    RETURN QUERY SELECT * FROM telegram.failed_notifications(p_reason, p_kind, p_customer,
+      p_since, p_until, p_ids);
+    RETURN;
+  END IF;
+
+  SELECT array_agg(l.id ORDER BY l.id) INTO v_ids
+    FROM (SELECT o.id FROM telegram.outbox o
+           WHERE o.id IN (SELECT f.id FROM telegram.failed_notifications(p_reason, p_kind,
+                            p_customer, p_since, p_until, p_ids) f)
+             AND o.status = 'failed'
+           ORDER BY o.id
+             FOR UPDATE) l;
+  IF v_ids IS NULL THEN
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT * FROM telegram.failed_notifications(p_ids => v_ids);
+  SELECT jsonb_object_agg(o.id::text, o.last_error) INTO v_reasons
+    FROM telegram.outbox o WHERE o.id = ANY (v_ids);
+
+  UPDATE telegram.outbox o
+     SET status = CASE p_action WHEN 'resend' THEN 'pending' ELSE 'skipped' END,
+         last_error = CASE p_action WHEN 'resend' THEN NULL ELSE 'skipped by operator' END,
+         attempts = CASE p_action WHEN 'resend' THEN 0 ELSE o.attempts END,
+         due_at = NULL, locked_until = NULL, locked_by = NULL
+   WHERE o.id = ANY (v_ids);
+
+  INSERT INTO telegram.control_audit (actor, action, old, new, detail)
+  VALUES (coalesce(nullif(current_setting('telegram.actor', true), ''), session_user::text),
+          p_action,
+          jsonb_build_object('status', 'failed', 'reasons', v_reasons),
+          jsonb_build_object('status', CASE p_action WHEN 'resend' THEN 'pending' ELSE 'skipped' END,
+                             'ids', to_jsonb(v_ids), 'count', cardinality(v_ids)),
+          format('%s %s failed notification(s): ids %s',
+                 CASE p_action WHEN 'resend' THEN 'resent' ELSE 'skipped' END,
+                 cardinality(v_ids), array_to_string(v_ids, ', ')));
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.settle_failed(p_action text, p_dry_run boolean, p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[]) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.settle_failed(p_action text, p_dry_run boolean, p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[]) IS 'What telegram.resend_failed() and telegram.skip_failed() do (p_action resend or skip); call those.';
+
+-- from 000019-failed-notifications.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.skip_failed(p_dry_run boolean, p_reason text DEFAULT NULL::text, p_kind text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_ids bigint[] DEFAULT NULL::bigint[])
+ RETURNS TABLE(id bigint, recorded_at timestamp with time zone, user_id text, email text, kind text, subject text, attempts integer, reason text)
+ LANGUAGE sql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  SELECT * FROM telegram.settle_failed('skip', p_dry_run, p_reason, p_kind, p_customer,
+                                       p_since, p_until, p_ids)
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.skip_failed(p_dry_run boolean, p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[]) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.skip_failed(p_dry_run boolean, p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[]) IS 'Marks the failed notifications that telegram.failed_notifications() selects skipped (last_error ''skipped by operator''); p_dry_run => true only returns them. Audited in telegram.control_audit (action skip). Example: SELECT * FROM telegram.skip_failed(p_dry_run => false, p_ids => ''{42,43}'').';
 
 -- from 000017-operator-controls.sql
 -- privileges: {<owner>=X/<owner>}
@@ -910,14 +1057,25 @@ CREATE VIEW telegram.delivery_stats AS
   GROUP BY ((created_at AT TIME ZONE 'UTC'::text)::date), kind;
 COMMENT ON VIEW telegram.delivery_stats IS 'Per UTC day and kind: events, outcome counts, success rate = sent / (sent + failed) in percent, latency from the website''s transaction start to Telegram accepting the message.';
 
--- from 000003-telegram-schema.sql
+-- from 000003-telegram-schema.sql, replaced in 000019-failed-notifications.sql (the definition below is the live one)
 CREATE VIEW telegram.engagement AS
- SELECT day,
+ WITH changes AS (
+         SELECT DISTINCT ON (c.day, c.chat_fingerprint) c.day,
+            c.chat_fingerprint,
+            c.linked
+           FROM telegram.link_audit la
+             CROSS JOIN LATERAL ( VALUES (la.at::date,la.old_chat_fingerprint,false,0), (la.at::date,la.new_chat_fingerprint,true,1)) c(day, chat_fingerprint, linked, side)
+          WHERE c.chat_fingerprint IS NOT NULL
+          ORDER BY c.day, c.chat_fingerprint, la.at DESC, la.id DESC, c.side DESC
+        )
+ SELECT a.day,
     count(*) AS active_chats,
-    count(*) FILTER (WHERE linked) AS active_linked_chats,
-    sum(updates) AS updates
-   FROM telegram.chat_activity
-  GROUP BY day;
+    count(*) FILTER (WHERE COALESCE(ch.linked, a.linked)) AS active_linked_chats,
+    sum(a.updates) AS updates
+   FROM telegram.chat_activity a
+     LEFT JOIN changes ch ON ch.day = a.day AND ch.chat_fingerprint = a.chat_fingerprint
+  GROUP BY a.day;
+COMMENT ON VIEW telegram.engagement IS 'Per day: chats that sent the bot anything (active_chats), those of them linked at the end of their day (active_linked_chats: their last link change that day in telegram.link_audit, else their state at their last update), and their updates. Days as the database''s time zone counts them.';
 
 -- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 CREATE VIEW telegram.linked_customers AS

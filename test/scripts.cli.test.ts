@@ -11,6 +11,11 @@ import { runScript } from "./support/script-process.ts";
 const COMMANDS: Array<{ args: string[]; usage: string; withoutTsx?: boolean }> = [
   { args: ["scripts/test-customer-bot.ts"], usage: "usage: npx tsx scripts/test-customer-bot.ts" },
   { args: ["scripts/stats.ts"], usage: "usage: npx tsx scripts/stats.ts [--json]" },
+  { args: ["scripts/failed.ts"], usage: "usage: npm run failed -- list   [filters] [--limit N]" },
+  {
+    args: ["scripts/customer-history.ts"],
+    usage: "usage: npm run customer-history -- <email or users.id> [--limit N] [--since WHEN]",
+  },
   {
     args: ["scripts/encrypt-chat-ids.ts"],
     usage: "usage: npx tsx scripts/encrypt-chat-ids.ts [--dry-run]",

@@ -80,10 +80,10 @@ describe("the self-test", () => {
         /^⚠️ {2}1 message\(s\) failed in the last 24 h: "Bad Request: can't parse entities: unsupported start tag": Telegram refused the text the bot wrote: a bug; report it/,
       ),
       expect.stringMatching(
-        /^⚠️ {2}1 message\(s\) failed in the last 24 h: "Bad Request: something Telegram never said before": see Troubleshooting in the README; once fixed, send one again with UPDATE telegram\.outbox/,
+        /^⚠️ {2}1 message\(s\) failed in the last 24 h: "Bad Request: something Telegram never said before": see Troubleshooting in the README; once fixed, send them again with npm run failed -- resend \(--dry-run first/,
       ),
       expect.stringMatching(
-        /^⚠️ {2}1 message\(s\) failed in the last 24 h: "gave up after 31 attempts: network error": Telegram was unreachable or failing for 24 h: check the service's network and logs, then send them again \(UPDATE telegram\.outbox SET status = 'pending'/,
+        /^⚠️ {2}1 message\(s\) failed in the last 24 h: "gave up after 31 attempts: network error": Telegram was unreachable or failing for 24 h: check the service's network and logs, then send them again \(npm run failed -- resend --reason 'gave up', --dry-run first/,
       ),
     ]);
   });

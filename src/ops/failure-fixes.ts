@@ -17,7 +17,7 @@ const FIXES: ReadonlyArray<readonly [RegExp, string]> = [
   ],
   [
     /^gave up after/i,
-    "Telegram was unreachable or failing for 24 h: check the service's network and logs, then send them again (UPDATE telegram.outbox SET status = 'pending', due_at = NULL, last_error = NULL WHERE status = 'failed' AND last_error LIKE 'gave up%')",
+    "Telegram was unreachable or failing for 24 h: check the service's network and logs, then send them again (npm run failed -- resend --reason 'gave up', --dry-run first; in SQL: SELECT * FROM telegram.resend_failed(p_dry_run => false, p_reason => 'gave up'))",
   ],
   [
     /TELEGRAM_CHAT_ID_KEY|chat id format|failed authentication/i,
@@ -26,7 +26,7 @@ const FIXES: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 const ANY_OTHER =
-  "see Troubleshooting in the README; once fixed, send one again with UPDATE telegram.outbox SET status = 'pending', due_at = NULL, last_error = NULL WHERE id = …";
+  "see Troubleshooting in the README; once fixed, send them again with npm run failed -- resend (--dry-run first; in SQL: SELECT * FROM telegram.resend_failed(p_dry_run => false, p_ids => '{…}'))";
 
 /** The fix for a failure reason: one sentence an operator can act on. */
 export function fixForFailure(lastError: string): string {
