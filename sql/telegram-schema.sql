@@ -245,6 +245,8 @@ COMMENT ON COLUMN telegram.outbox.subject_id IS 'tuning_files.id, or orders.id f
 COMMENT ON COLUMN telegram.outbox.label IS 'originalFilename of the file or orderNumber of the order, at the time of the event';
 -- from 000003-telegram-schema.sql
 CREATE INDEX outbox_created_at_idx ON telegram.outbox USING btree (created_at);
+-- from 000023-status-page.sql
+CREATE INDEX outbox_failed_idx ON telegram.outbox USING btree (id) WHERE (status = 'failed'::text);
 -- from 000003-telegram-schema.sql
 CREATE INDEX outbox_pending_idx ON telegram.outbox USING btree (id) WHERE (status = 'pending'::text);
 
@@ -405,6 +407,34 @@ $function$;
 REVOKE EXECUTE ON FUNCTION telegram.create_link_token(p_user_id text) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.create_link_token(p_user_id text) IS 'Returns a single-use token for https://t.me/<bot>?start=<token> that links the Telegram chat that opens it to this user. Valid 15 minutes.';
 
+-- from 000023-status-page.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.delivery_daily(p_days integer)
+ RETURNS TABLE(day date, kind text, events bigint, sent bigint, failed bigint, skipped bigint, pending bigint, p50_latency_ms numeric, p99_latency_ms numeric)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  SELECT (o.created_at AT TIME ZONE 'UTC')::date,
+         o.kind,
+         count(*),
+         count(*) FILTER (WHERE o.status = 'sent'),
+         count(*) FILTER (WHERE o.status = 'failed'),
+         count(*) FILTER (WHERE o.status = 'skipped'),
+         count(*) FILTER (WHERE o.status = 'pending'),
+         round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.sent_at - o.created_at)::float8)
+                FILTER (WHERE o.status = 'sent') * 1000)::numeric, 1),
+         round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM o.sent_at - o.created_at)::float8)
+                FILTER (WHERE o.status = 'sent') * 1000)::numeric, 1)
+    FROM telegram.outbox o
+   WHERE o.created_at >= ((now() AT TIME ZONE 'UTC')::date - (p_days - 1)) AT TIME ZONE 'UTC'
+   GROUP BY GROUPING SETS (((o.created_at AT TIME ZONE 'UTC')::date, o.kind),
+                           ((o.created_at AT TIME ZONE 'UTC')::date))
+   ORDER BY 1, 2 NULLS FIRST
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.delivery_daily(p_days integer) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.delivery_daily(p_days integer) IS 'telegram.delivery_stats for the last p_days UTC days (today included), plus each day''s totals over every kind (kind NULL). Read by the status page and scripts/stats.ts.';
+
 -- from 000017-operator-controls.sql
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.in_rollout(p_user_id text)
@@ -503,6 +533,28 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.linked_customers_now() FROM PUBLIC;
 COMMENT ON FUNCTION telegram.linked_customers_now() IS 'The rows of the view telegram.linked_customers (a function, so that no website column depends on us).';
+
+-- from 000023-status-page.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.linked_daily(p_days integer)
+ RETURNS TABLE(day date, linked bigint, total bigint)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  WITH l AS MATERIALIZED (
+    SELECT linked_at::date AS day FROM telegram.linked_customers_now()
+  ), days AS (
+    SELECT (current_date - n)::date AS day FROM generate_series(0, p_days - 1) n
+  )
+  SELECT d.day,
+         (SELECT count(*) FROM l WHERE l.day = d.day),
+         (SELECT count(*) FROM l WHERE l.day IS NULL OR l.day <= d.day)
+    FROM days d
+   ORDER BY d.day
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.linked_daily(p_days integer) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.linked_daily(p_days integer) IS 'Customers linked now (telegram.linked_customers), per day of the last p_days days: linked that day, and linked at the day''s end. Read by the status page and scripts/stats.ts.';
 
 -- from 000011-live-beside-the-website.sql
 -- privileges: {<owner>=X/<owner>}
