@@ -189,6 +189,36 @@ describe("the status page's figures", () => {
   });
 });
 
+describe("the finished days the page keeps (telegram.delivery_days)", () => {
+  it("follow a later change of their messages: a failed one sent again, an event ingested late", async () => {
+    await page();
+    const [kept] = await db.sql<
+      [{ n: number }]
+    >`SELECT count(*)::int AS n FROM telegram.delivery_days`;
+    expect(kept.n).toBeGreaterThan(0);
+    const [old] = await db.sql<[{ id: string; day: string }]>`
+      SELECT id::text AS id, (created_at AT TIME ZONE 'UTC')::date::text AS day FROM telegram.outbox
+       WHERE status = 'failed' AND created_at < now() - interval '5 days' ORDER BY id LIMIT 1`;
+    const before = await page();
+    await db.sql`UPDATE telegram.outbox SET status = 'pending', last_error = NULL WHERE id = ${old.id}`;
+    await db.sql`UPDATE telegram.outbox SET status = 'sent', sent_at = created_at + interval '2 seconds' WHERE id = ${old.id}`;
+    await db.sql`
+      INSERT INTO telegram.outbox (user_id, kind, subject_id, status, created_at)
+      SELECT user_id, 'order_status', 'late', 'skipped', created_at FROM telegram.outbox WHERE id = ${old.id}`;
+    const after = await page();
+
+    const [view] = await db.sql<[{ sent: number; failed: number; skipped: number }]>`
+      SELECT sum(sent)::int AS sent, sum(failed)::int AS failed, sum(skipped)::int AS skipped
+        FROM telegram.delivery_stats WHERE day = ${old.day}::date`;
+    expect(drawn(after, "delivery", "sent").get(old.day)).toBe(view.sent);
+    expect(drawn(after, "delivery", "failed").get(old.day) ?? 0).toBe(view.failed);
+    expect(drawn(after, "delivery", "skipped").get(old.day)).toBe(view.skipped);
+    expect(drawn(after, "delivery", "sent").get(old.day)).toBe(
+      (drawn(before, "delivery", "sent").get(old.day) ?? 0) + 1,
+    );
+  });
+});
+
 describe("the status page in a browser", () => {
   it("logs in, draws every chart with the seeded data on a phone's width, and leaves a screenshot in docs/", async () => {
     const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

@@ -43,7 +43,9 @@ export function deliveryDaily(sql: postgres.Sql, days: number): Promise<Delivery
   return sql<DeliveryDay[]>`
     SELECT day::text AS day, kind, sent::int AS sent, failed::int AS failed, skipped::int AS skipped,
            pending::int AS pending, p50_latency_ms::float8 AS "p50LatencyMs", p99_latency_ms::float8 AS "p99LatencyMs"
-      FROM telegram.delivery_daily(${days})`.then((rows) => [...rows]);
+      FROM telegram.delivery_daily(${days}) ORDER BY day, kind NULLS FIRST`.then((rows) => [
+    ...rows,
+  ]);
 }
 
 /** telegram.linked_daily() for the last `days` days. */
