@@ -183,6 +183,11 @@ describe("the status page's figures", () => {
       new Map(engagement.map((e) => [e.day, e.linked])),
     );
 
+    const latest = await db.sql<Array<{ id: string }>>`
+      SELECT o.id::text AS id FROM telegram.outbox o WHERE o.status = 'failed' ORDER BY o.id DESC LIMIT 10`;
+    const listed = [...html.matchAll(/<br>[a-z_]+ #(\d+)<\/td>/g)].map((m) => m[1]);
+    expect(listed).toEqual(latest.map((r) => r.id));
+    expect(Number(latest[0]?.id)).toBeGreaterThan(Number(latest[9]?.id));
     expect(html).toContain("Forbidden: bot was blocked by the user");
     expect(html).toContain("the customer blocked the bot or left Telegram: nothing to fix");
     expect(html).toContain("the customer links again with /link in the bot");

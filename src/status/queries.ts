@@ -68,8 +68,8 @@ export async function readControls(sql: postgres.Sql): Promise<Controls> {
 /** The latest messages that failed for good (newest first), each with its fix. */
 export async function recentFailures(sql: postgres.Sql, limit: number): Promise<Failure[]> {
   const rows = await sql<Array<Omit<Failure, "fix">>>`
-    SELECT id::text AS id, kind, created_at AS "createdAt", coalesce(last_error, '') AS "lastError"
-      FROM telegram.outbox WHERE status = 'failed' ORDER BY id DESC LIMIT ${limit}`;
+    SELECT o.id::text AS id, o.kind, o.created_at AS "createdAt", coalesce(o.last_error, '') AS "lastError"
+      FROM telegram.outbox o WHERE o.status = 'failed' ORDER BY o.id DESC LIMIT ${limit}`;
   return rows.map((row) => ({ ...row, fix: fixForFailure(row.lastError) }));
 }
 
