@@ -602,7 +602,9 @@ CREATE OR REPLACE FUNCTION telegram.linked_daily(p_days integer)
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
   WITH per_day AS MATERIALIZED (
-    SELECT linked_at::date AS day, count(*) AS n FROM telegram.linked_customers_now() GROUP BY 1
+    -- linked_customers_now()'s rows (the same WHERE), without its other columns and join.
+    SELECT u."telegramLinkedAt"::date AS day, count(*) AS n
+      FROM public.users u WHERE u."telegramChatId" IS NOT NULL GROUP BY 1
   ), days AS (
     SELECT (current_date - i)::date AS day FROM generate_series(0, p_days - 1) i
   )

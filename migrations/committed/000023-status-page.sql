@@ -1,10 +1,10 @@
 --! Previous: sha1:cf85302d31b4b6d624e5788b7334fd6f3fcb4d1e
---! Hash: sha1:d6d159236dc4178c89fc23fb392a07e70bfc3eac
+--! Hash: sha1:5d8b2d919be8685cb2b57c9d3a795a45dd23c964
 --! Message: status-page
 
 -- The status page (issue 22) and scripts/stats.ts read the last days from these
 -- functions, so that the page, the script and the DBA views never disagree: each
--- counts as its view does (delivery_daily as telegram.delivery_stats, linked_daily from
+-- counts as its view does (delivery_daily as telegram.delivery_stats, linked_daily as
 -- telegram.linked_customers_now()), over only the days asked for.
 SET LOCAL lock_timeout = '5s';
 
@@ -139,7 +139,9 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   WITH per_day AS MATERIALIZED (
-    SELECT linked_at::date AS day, count(*) AS n FROM telegram.linked_customers_now() GROUP BY 1
+    -- linked_customers_now()'s rows (the same WHERE), without its other columns and join.
+    SELECT u."telegramLinkedAt"::date AS day, count(*) AS n
+      FROM public.users u WHERE u."telegramChatId" IS NOT NULL GROUP BY 1
   ), days AS (
     SELECT (current_date - i)::date AS day FROM generate_series(0, p_days - 1) i
   )
