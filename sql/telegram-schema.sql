@@ -136,6 +136,22 @@ CREATE TABLE telegram.controls (
 );
 COMMENT ON TABLE telegram.controls IS 'One row: the rollout stage (internal, beta, everyone), the beta percentage and the pause. Change it with the scripts or plain UPDATE; every change is audited in telegram.control_audit and seen by running services within seconds.';
 
+-- from 000023-status-page.sql
+CREATE TABLE telegram.delivery_days (
+  day date NOT NULL,
+  kind text NOT NULL,
+  events bigint NOT NULL,
+  sent bigint NOT NULL,
+  failed bigint NOT NULL,
+  skipped bigint NOT NULL,
+  pending bigint NOT NULL,
+  p50_latency_ms numeric,
+  p99_latency_ms numeric,
+  counted_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT delivery_days_pkey PRIMARY KEY (day, kind)
+);
+COMMENT ON TABLE telegram.delivery_days IS 'Finished UTC days of telegram.delivery_stats, kept for the status page (kind '''' = every kind). Safe to empty: telegram.delivery_daily() counts missing days again.';
+
 -- from 000003-telegram-schema.sql
 CREATE TABLE telegram.events (
   recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
@@ -245,6 +261,8 @@ COMMENT ON COLUMN telegram.outbox.subject_id IS 'tuning_files.id, or orders.id f
 COMMENT ON COLUMN telegram.outbox.label IS 'originalFilename of the file or orderNumber of the order, at the time of the event';
 -- from 000003-telegram-schema.sql
 CREATE INDEX outbox_created_at_idx ON telegram.outbox USING btree (created_at);
+-- from 000023-status-page.sql
+CREATE INDEX outbox_failed_idx ON telegram.outbox USING btree (id) WHERE (status = 'failed'::text);
 -- from 000003-telegram-schema.sql
 CREATE INDEX outbox_pending_idx ON telegram.outbox USING btree (id) WHERE (status = 'pending'::text);
 
@@ -441,6 +459,77 @@ $function$;
 REVOKE EXECUTE ON FUNCTION telegram.customer_history(p_customer text) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.customer_history(p_customer text) IS 'What one customer (users.id or email, any case) was told and when: each telegram.outbox row, oldest first: recorded_at (the website''s write), kind, subject (file name or order number), change, status, sent_at, reason (why failed or skipped). No chat ids. Example: SELECT * FROM telegram.customer_history(''karim@example.com'').';
 
+-- from 000023-status-page.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.delivery_between(p_from timestamp with time zone, p_to timestamp with time zone)
+ RETURNS TABLE(day date, kind text, events bigint, sent bigint, failed bigint, skipped bigint, pending bigint, p50_latency_ms numeric, p99_latency_ms numeric)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+ SET work_mem TO '32MB'
+AS $function$
+  SELECT (o.created_at AT TIME ZONE 'UTC')::date,
+         o.kind,
+         count(*),
+         count(*) FILTER (WHERE o.status = 'sent'),
+         count(*) FILTER (WHERE o.status = 'failed'),
+         count(*) FILTER (WHERE o.status = 'skipped'),
+         count(*) FILTER (WHERE o.status = 'pending'),
+         round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.sent_at - o.created_at)::float8)
+                FILTER (WHERE o.status = 'sent') * 1000)::numeric, 1),
+         round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM o.sent_at - o.created_at)::float8)
+                FILTER (WHERE o.status = 'sent') * 1000)::numeric, 1)
+    FROM telegram.outbox o
+   WHERE o.created_at >= p_from AND o.created_at < p_to
+   GROUP BY GROUPING SETS (((o.created_at AT TIME ZONE 'UTC')::date, o.kind),
+                           ((o.created_at AT TIME ZONE 'UTC')::date))
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.delivery_between(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.delivery_between(p_from timestamp with time zone, p_to timestamp with time zone) IS 'telegram.delivery_stats for the messages created from p_from to before p_to, plus each day''s totals over every kind (kind NULL).';
+
+-- from 000023-status-page.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.delivery_daily(p_days integer)
+ RETURNS TABLE(day date, kind text, events bigint, sent bigint, failed bigint, skipped bigint, pending bigint, p50_latency_ms numeric, p99_latency_ms numeric)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_today date := (now() AT TIME ZONE 'UTC')::date;
+  v_day date;
+  v_from timestamptz;
+  v_to timestamptz;
+BEGIN
+  FOR v_day IN
+    SELECT d::date FROM generate_series(v_today - (p_days - 1), v_today, interval '1 day') d
+     WHERE NOT EXISTS (SELECT 1 FROM telegram.delivery_days k WHERE k.day = d::date)
+  LOOP
+    v_from := v_day::timestamp AT TIME ZONE 'UTC';
+    v_to := (v_day + 1)::timestamp AT TIME ZONE 'UTC';
+    IF v_day < v_today - 1 AND NOT EXISTS (
+         SELECT 1 FROM telegram.outbox o
+          WHERE o.status = 'pending' AND o.created_at >= v_from AND o.created_at < v_to) THEN
+      INSERT INTO telegram.delivery_days AS k
+             (day, kind, events, sent, failed, skipped, pending, p50_latency_ms, p99_latency_ms)
+      SELECT b.day, coalesce(b.kind, ''), b.events, b.sent, b.failed, b.skipped, b.pending,
+             b.p50_latency_ms, b.p99_latency_ms
+        FROM telegram.delivery_between(v_from, v_to) b
+      ON CONFLICT ON CONSTRAINT delivery_days_pkey DO NOTHING;
+    ELSE
+      RETURN QUERY SELECT * FROM telegram.delivery_between(v_from, v_to);
+    END IF;
+  END LOOP;
+  RETURN QUERY
+    SELECT k.day, nullif(k.kind, ''), k.events, k.sent, k.failed, k.skipped, k.pending,
+           k.p50_latency_ms, k.p99_latency_ms
+      FROM telegram.delivery_days k
+     WHERE k.day >= v_today - (p_days - 1) AND k.day < v_today - 1;
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.delivery_daily(p_days integer) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.delivery_daily(p_days integer) IS 'telegram.delivery_stats for the last p_days UTC days (today included), plus each day''s totals over every kind (kind NULL); finished days are kept in telegram.delivery_days. Read by the status page and scripts/stats.ts. Rows in no particular order.';
+
 -- from 000019-failed-notifications.sql
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.failed_notifications(p_reason text DEFAULT NULL::text, p_kind text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_ids bigint[] DEFAULT NULL::bigint[])
@@ -564,6 +653,30 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.linked_customers_now() FROM PUBLIC;
 COMMENT ON FUNCTION telegram.linked_customers_now() IS 'The rows of the view telegram.linked_customers (a function, so that no website column depends on us).';
+
+-- from 000023-status-page.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.linked_daily(p_days integer)
+ RETURNS TABLE(day date, linked bigint, total bigint)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  WITH per_day AS MATERIALIZED (
+    -- linked_customers_now()'s rows (the same WHERE), without its other columns and join.
+    SELECT u."telegramLinkedAt"::date AS day, count(*) AS n
+      FROM public.users u WHERE u."telegramChatId" IS NOT NULL GROUP BY 1
+  ), days AS (
+    SELECT (current_date - i)::date AS day FROM generate_series(0, p_days - 1) i
+  )
+  SELECT d.day,
+         coalesce((SELECT p.n FROM per_day p WHERE p.day = d.day), 0)::bigint,
+         coalesce((SELECT sum(p.n) FROM per_day p WHERE p.day IS NULL OR p.day <= d.day), 0)::bigint
+    FROM days d
+   ORDER BY d.day
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.linked_daily(p_days integer) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.linked_daily(p_days integer) IS 'Customers linked now (telegram.linked_customers), per day of the last p_days days: linked that day, and linked at the day''s end. Read by the status page and scripts/stats.ts.';
 
 -- from 000011-live-beside-the-website.sql
 -- privileges: {<owner>=X/<owner>}
@@ -875,6 +988,22 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.tg_orders__record_change() FROM PUBLIC;
 
+-- from 000023-status-page.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.tg_outbox__forget_day()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  DELETE FROM telegram.delivery_days
+   WHERE day = (coalesce(OLD.created_at, NEW.created_at) AT TIME ZONE 'UTC')::date;
+  RETURN NULL;
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.tg_outbox__forget_day() FROM PUBLIC;
+
 -- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_payments__record_success()
@@ -1124,6 +1253,12 @@ CREATE TRIGGER controls_audit AFTER UPDATE ON telegram.controls FOR EACH ROW EXE
 
 -- from 000017-operator-controls.sql
 CREATE TRIGGER controls_stamp BEFORE UPDATE ON telegram.controls FOR EACH ROW EXECUTE FUNCTION telegram.tg_controls__stamp();
+
+-- from 000023-status-page.sql
+CREATE TRIGGER outbox_forget_day_on_change AFTER UPDATE OF status ON telegram.outbox FOR EACH ROW WHEN (old.status <> 'pending'::text AND old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION telegram.tg_outbox__forget_day();
+
+-- from 000023-status-page.sql
+CREATE TRIGGER outbox_forget_day_on_late_insert AFTER INSERT ON telegram.outbox FOR EACH ROW WHEN (new.created_at < (now() - '1 day'::interval)) EXECUTE FUNCTION telegram.tg_outbox__forget_day();
 
 -- from 000017-operator-controls.sql
 CREATE TRIGGER rollout_allow_audit AFTER INSERT OR DELETE OR UPDATE ON telegram.rollout_allow FOR EACH ROW EXECUTE FUNCTION telegram.tg_controls__audit();

@@ -71,6 +71,8 @@ export interface Config {
   readonly port: number;
   /** `HOST`, the address the HTTP server listens on. Defaults to `127.0.0.1` (this machine only). */
   readonly host: string;
+  /** `STATUS_PASSWORD`: the status page's password; `undefined` (unset) turns the page off. */
+  readonly statusPassword: string | undefined;
   /** `NOTIFY_MAX_PER_SECOND`, messages per second across all chats; 0 = no cap. Defaults to 25. */
   readonly notifyMaxPerSecond: number;
   /** `NOTIFY_CONCURRENCY`, sends in flight at once. Defaults to 8. */
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const { linkVerification, smtp } = readMail(vars);
   const port = vars.setting("PORT");
   const host = vars.setting("HOST");
+  const statusPassword = vars.read("STATUS_PASSWORD");
   const notifyMaxPerSecond = vars.setting("NOTIFY_MAX_PER_SECOND");
   const notifyConcurrency = vars.setting("NOTIFY_CONCURRENCY");
   const outboxRetentionDays = vars.setting("OUTBOX_RETENTION_DAYS");
@@ -168,6 +171,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     smtp,
     port,
     host,
+    statusPassword,
     notifyMaxPerSecond,
     notifyConcurrency,
     outboxRetentionDays,

@@ -4,6 +4,7 @@ import type { Update } from "grammy/types";
 import { type Health, summarize } from "./health.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
+import type { StatusRoute } from "./status/route.ts";
 
 export type { PartHealth } from "./health.ts";
 
@@ -61,6 +62,8 @@ export interface HttpOptions {
   maxBodyBytes?: number;
   /** Time limits and the connection cap; each unset one takes its default. */
   limits?: Partial<HttpLimits>;
+  /** The status page (src/status/) when STATUS_PASSWORD is set; otherwise /status is 404. */
+  status?: StatusRoute;
 }
 
 /** The HTTP side of the service: /healthz, /metrics and, in webhook mode, the webhook path. */
@@ -93,6 +96,8 @@ export async function startHttpServer(options: HttpOptions): Promise<Server> {
       res.end(await options.metrics.registry.metrics());
       return;
     }
+    if (options.status && (url.pathname === "/status" || url.pathname.startsWith("/status/")))
+      return options.status.handle(req, res, url);
     const webhook = options.webhook;
     if (webhook && url.pathname === webhook.path) {
       if (req.method !== "POST") return send(res, 405, { error: "POST only" });
@@ -157,7 +162,7 @@ function send(res: ServerResponse, status: number, body: unknown, close = false)
 }
 
 /** The request body, or undefined once it exceeds `max` bytes (reading stops there). */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+export function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -44,6 +44,7 @@ import {
 } from "./polling.ts";
 import { startRetention } from "./retention.ts";
 import { createShutdown, type Shutdown } from "./shutdown.ts";
+import { createStatusRoute } from "./status/route.ts";
 import {
   removeWebhook,
   type WebhookWatch,
@@ -286,24 +287,28 @@ function botPart({ config, logger, sql, metrics, shutdown }: Wiring): CustomerBo
 
 /** HTTP: /healthz (from the parts' checks), /metrics and, in webhook mode, the webhook. */
 async function httpPart(
-  { config, logger, metrics, shutdown }: Wiring,
+  { config, logger, metrics, shutdown, sql }: Wiring,
   webhook: WebhookOptions | undefined,
   parts: PartChecks,
 ): Promise<Server> {
+  const health = composeHealth(parts);
   const http = await startHttpServer({
     port: config.port,
     host: config.host,
     logger,
     metrics,
     webhook,
-    health: composeHealth(parts),
+    health,
+    status: config.statusPassword
+      ? createStatusRoute({ sql, password: config.statusPassword, health })
+      : undefined,
   });
   shutdown.add("HTTP", () => {
     http.closeAllConnections();
     return new Promise<void>((resolve) => http.close(() => resolve()));
   });
   logger.info(
-    `HTTP on ${config.host} port ${config.port}: /healthz, /metrics${webhook ? `, webhook at ${webhook.path}` : ""}`,
+    `HTTP on ${config.host} port ${config.port}: /healthz, /metrics${config.statusPassword ? ", /status" : ""}${webhook ? `, webhook at ${webhook.path}` : ""}`,
   );
   return http;
 }

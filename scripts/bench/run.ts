@@ -5,7 +5,7 @@
  * ours ÷ peer. Exits 1, with ✗ on the row, when a figure misses its target or loses to
  * the peer where it must not.
  *
- *   npm run bench [-- --only writes,pipeline,bot,idle] [--quick] [--markdown FILE]
+ *   npm run bench [-- --only writes,pipeline,bot,idle,status] [--quick] [--markdown FILE]
  *
  * --quick: shorter runs (a smoke test of the harness, not figures to quote).
  */
@@ -16,9 +16,10 @@ import { benchBot } from "./bot.ts";
 import { benchIdle } from "./idle.ts";
 import { type BenchRow, formatTable, passes } from "./lib/report.ts";
 import { benchPipeline } from "./pipeline.ts";
+import { benchStatusPage } from "./status-page.ts";
 import { benchWebsiteWrites } from "./website-writes.ts";
 
-const PARTS = ["writes", "pipeline", "bot", "idle"] as const;
+const PARTS = ["writes", "pipeline", "bot", "idle", "status"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -63,6 +64,7 @@ await part("pipeline", () =>
 );
 await part("bot", () => benchBot(quick ? { updates: 3_000, pacedSeconds: 2 } : {}));
 await part("idle", () => benchIdle(quick ? { runs: 1, idleSeconds: 2 } : {}));
+await part("status", () => benchStatusPage(quick ? { rows: 50_000, runs: 3, log } : { log }));
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 16)}Z`;
 const table = formatTable(rows);

@@ -39,6 +39,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
         : { url: withoutCredentials(config.smtp.url), from: config.smtp.from },
     port: config.port,
     host: config.host,
+    statusPassword: setOrUnset(config.statusPassword),
     notifyMaxPerSecond: config.notifyMaxPerSecond,
     notifyConcurrency: config.notifyConcurrency,
     outboxRetentionDays: config.outboxRetentionDays,

@@ -156,6 +156,15 @@ export const PARSERS = {
       ),
     ),
   PORT: integer("PORT", 1, 65_535, "an integer from 1 to 65535"),
+  STATUS_PASSWORD: z
+    .string()
+    .refine(
+      (value) => value.length >= 12,
+      fail(
+        "is shorter than 12 characters",
+        "set a longer one, e.g. the output of `openssl rand -base64 18`",
+      ),
+    ),
   NOTIFY_MAX_PER_SECOND: integer(
     "NOTIFY_MAX_PER_SECOND",
     0,

@@ -140,6 +140,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     secret: false,
   },
   {
+    name: "STATUS_PASSWORD",
+    default: undefined,
+    description:
+      "Turns on the status page `/status` (health, backlog, 30 days of charts) behind this password (at least 12 characters; `openssl rand -base64 18`), on `HOST`/`PORT`. Log in with the page's form or HTTP Basic (any user name). Unset: `/status` answers 404.",
+    secret: true,
+  },
+  {
     name: "NOTIFY_MAX_PER_SECOND",
     default: "25",
     description:

@@ -1,4 +1,10 @@
 import type postgres from "postgres";
+import {
+  type DayEngagement,
+  type DeliveryDay,
+  deliveryDaily,
+  engagementDaily,
+} from "../status/daily.ts";
 
 /** What scripts/stats.ts prints. */
 export interface Stats {
@@ -12,7 +18,9 @@ export interface Stats {
   delivery: { last24h: Rate; last7Days: Rate };
   backlog: { waiting: number; oldestSeconds: number };
   commands: Array<{ command: string; uses: number }>;
-  engagement: Array<{ day: string; activeChats: number; linkedChats: number; updates: number }>;
+  engagement: DayEngagement[];
+  /** Messages per UTC day over every kind, the last 7 days (telegram.delivery_daily). */
+  daily: DeliveryDay[];
 }
 interface Rate {
   sent: number;
@@ -47,15 +55,15 @@ export async function collectStats(sql: postgres.Sql): Promise<Stats> {
   const commands = await sql<Stats["commands"]>`
     SELECT command, sum(uses)::int AS uses FROM telegram.command_stats
      WHERE day > current_date - 30 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`;
-  const engagement = await sql<Stats["engagement"]>`
-    SELECT day::text AS day, active_chats::int AS "activeChats", active_linked_chats::int AS "linkedChats", updates::int AS updates
-      FROM telegram.engagement WHERE day > current_date - 7 ORDER BY day DESC`;
+  const engagement = (await engagementDaily(sql, 7)).reverse();
+  const daily = (await deliveryDaily(sql, 7)).filter((d) => d.kind === null);
   return {
     linked: linked as Stats["linked"],
     delivery: { last24h: await rate("24 hours"), last7Days: await rate("7 days") },
     backlog: backlog as Stats["backlog"],
     commands: [...commands],
-    engagement: [...engagement],
+    engagement,
+    daily,
   };
 }
 
@@ -69,5 +77,6 @@ export function formatStats(s: Stats): string {
     `Backlog: ${s.backlog.waiting} waiting${s.backlog.waiting > 0 ? `, oldest ${Math.round(s.backlog.oldestSeconds)} s` : ""}`,
     `Most used commands (30 days): ${s.commands.length === 0 ? "none yet" : s.commands.map((c) => `${c.command} ${c.uses}`).join(", ")}`,
     `Active chats (7 days): ${s.engagement.length === 0 ? "none yet" : s.engagement.map((e) => `${e.day} ${e.activeChats} (${e.linkedChats} linked)`).join(", ")}`,
+    `Messages per day (7 days, UTC): ${s.daily.length === 0 ? "none yet" : s.daily.map((d) => `${d.day} ${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped`).join("; ")}`,
   ].join("\n");
 }
