@@ -121,7 +121,7 @@ describe("scripts/test-customer-bot.ts (self-test)", () => {
     const { code, text } = await check(envFor(db.url));
     expect(text).toContain("✅ token accepted by Telegram: @CompuCarBot");
     expect(text).toContain("✅ migrations applied");
-    expect(text).toContain("✅ 8 triggers present and enabled");
+    expect(text).toContain("✅ 8 triggers present and enabled on the website's tables");
     expect(text).toMatch(/✅ backlog: \d+ waiting/);
     expect(code).toBe(0);
     expect((await script(["scripts/test-customer-bot.ts"])).code).toBe(0);

@@ -150,7 +150,11 @@ async function checkTriggers(sql: postgres.Sql, report: Report): Promise<void> {
     report.fail(
       `triggers disabled: ${disabled.map((r) => r.name).join(", ")}: ${disabled.map((r) => `ALTER TABLE ${r.table} ENABLE TRIGGER ${r.name};`).join(" ")}`,
     );
-  else report.ok(`${ours.length} triggers present and enabled`);
+  else {
+    // Counted on the website's tables: those are what a Prisma deploy can drop.
+    const website = ours.filter((t) => !t.table.startsWith("telegram."));
+    report.ok(`${website.length} triggers present and enabled on the website's tables`);
+  }
 }
 
 /** Events waiting (too long?), recent failures, chat ids still in plaintext. */
