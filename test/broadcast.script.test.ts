@@ -35,6 +35,17 @@ async function customer(fields: { language?: string; linked?: boolean } = {}) {
   return { chat, userId };
 }
 
+/** The hour now in Africa/Algiers, the test customers' time zone. */
+function algiersHour(): number {
+  return Number(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Africa/Algiers",
+      hour: "2-digit",
+      hourCycle: "h23",
+    }).format(new Date()),
+  );
+}
+
 function broadcastScript(...args: string[]) {
   return runScript(["scripts/broadcast.ts", ...args], { DATABASE_URL: t.db.url });
 }
@@ -79,7 +90,8 @@ describe("scripts/broadcast.ts", () => {
       blocked: await customer(),
     };
     await t.db.sql`
-      INSERT INTO telegram.chat_prefs (user_id, language) VALUES (${people.frInSettings?.userId ?? ""}, 'fr')`;
+      INSERT INTO telegram.chat_prefs (user_id, language, quiet_hours_start, quiet_hours_end)
+      VALUES (${people.frInSettings?.userId ?? ""}, 'fr', ${(algiersHour() + 23) % 24}, ${(algiersHour() + 2) % 24})`;
     await t.db.sql`
       INSERT INTO telegram.chat_prefs (user_id, blocked_at) VALUES (${people.blocked?.userId ?? ""}, now())`;
     await muteInSettings(people.filesMuted?.chat ?? 0, "files");
@@ -144,6 +156,10 @@ describe("scripts/broadcast.ts", () => {
       unlinked: [],
       blocked: [],
     });
+    // Quiet hours (this hour, in the customer's zone): sent silently, like every message.
+    const silent = (chat = 0) =>
+      t.telegram.sent(chat).find((m) => m.text.startsWith("<b>📢"))?.disable_notification === true;
+    expect([silent(people.frInSettings?.chat), silent(people.en?.chat)]).toEqual([true, false]);
     const raw = t.telegram.sent(people.en?.chat).find((m) => m.text.startsWith("<b>📢"));
     expect(raw?.text).toContain("Maintenance &lt;b&gt;Friday&lt;/b&gt; 06:00 &amp; 08:00.");
     expect(raw?.reply_markup?.inline_keyboard?.[0]?.[0]).toEqual({
