@@ -1,4 +1,6 @@
-import { userInfo } from "node:os";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Notifier } from "../src/notifier/notifier.ts";
 import { type BotUnderTest, PATIENCE_MS, startBotUnderTest, visible } from "./support/chat.ts";
@@ -196,6 +198,32 @@ describe("scripts/broadcast.ts", () => {
     >`SELECT count(*)::int AS n FROM telegram.broadcasts`;
     expect(n).toBe(1);
     expect(broadcastsIn(people.en?.chat ?? 0)).toEqual([english]);
+  });
+
+  it("--file: the texts as JSON, the same recipients; not together with --en", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "broadcast-"));
+    const file = path.join(dir, "texts.json");
+    await writeFile(file, JSON.stringify({ en: EN, ar: "صيانة يوم الجمعة" }));
+    try {
+      const { code, stdout } = await broadcastScript("--dry-run", "--file", file);
+      expect(code).toBe(0);
+      expect(stdout).toBe(
+        [
+          "dry run: 5 customers would get this broadcast; nothing was queued",
+          "  ar: 1",
+          "  en: 2",
+          "  fr: 2 (no fr text: they get en)",
+          "",
+        ].join("\n"),
+      );
+      const both = await broadcastScript("--dry-run", "--file", file, "--en", EN);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toMatch(
+        /^error: give the texts either with --file or with --en\/--fr\/--ar\n/,
+      );
+    } finally {
+      await rm(dir, { recursive: true });
+    }
   });
 
   it("refuses texts without English, or in a language the bot does not speak", async () => {
