@@ -82,6 +82,7 @@ settings-title =
 kind-files = الملفات
 kind-orders = الطلبات
 kind-payments = المدفوعات
+kind-announcements = الإعلانات
 quiet = 🌙 صامت ليلًا (22:00–07:00)
 language = 🌐 اللغة
 saved = تم الحفظ
@@ -165,6 +166,11 @@ notify-cod = 💵 الدفع عند الاستلام: { $status }
 notify-updated = 🕐 آخر تحديث: { $time } ({ $zone })
 notify-view-files = 🔗 عرض ملفاتك
 notify-view-order = 🔗 عرض طلبك
+notify-test = 🧪 رسالة تجريبية
+notify-test-body = تصل إشعارات CompuCar إلى هذه المحادثة. لا حاجة لأي إجراء.
+notify-sent = 🕐 أُرسلت: { $time } ({ $zone })
+notify-broadcast = 📢 رسالة من CompuCar
+notify-open-site = 🔗 زيارة CompuCar
 
 # The bot's profile (set at start): what a customer sees before pressing Start (at most 512 characters), and the short description of its profile page and shared links (at most 120).
 bot-description =

@@ -70,6 +70,7 @@ settings-title =
 kind-files = Files
 kind-orders = Orders
 kind-payments = Payments
+kind-announcements = Announcements
 quiet = 🌙 Quiet at night (22:00–07:00)
 language = 🌐 Language
 saved = Saved
@@ -149,6 +150,11 @@ notify-cod = 💵 Cash on delivery: { $status }
 notify-updated = 🕐 Updated: { $time } ({ $zone })
 notify-view-files = 🔗 View Your Files
 notify-view-order = 🔗 View Your Order
+notify-test = 🧪 Test message
+notify-test-body = CompuCar notifications reach this chat. Nothing to do.
+notify-sent = 🕐 Sent: { $time } ({ $zone })
+notify-broadcast = 📢 Message from CompuCar
+notify-open-site = 🔗 Visit CompuCar
 
 # The bot's profile (set at start): what a customer sees before pressing Start (at most 512 characters), and the short description of its profile page and shared links (at most 120).
 bot-description =

@@ -70,6 +70,7 @@ settings-title =
 kind-files = Fichiers
 kind-orders = Commandes
 kind-payments = Paiements
+kind-announcements = Annonces
 quiet = 🌙 Silencieux la nuit (22:00–07:00)
 language = 🌐 Langue
 saved = Enregistré
@@ -149,6 +150,11 @@ notify-cod = 💵 Paiement à la livraison : { $status }
 notify-updated = 🕐 Mis à jour : { $time } ({ $zone })
 notify-view-files = 🔗 Voir vos fichiers
 notify-view-order = 🔗 Voir votre commande
+notify-test = 🧪 Message de test
+notify-test-body = Les notifications de CompuCar arrivent bien ici. Rien à faire.
+notify-sent = 🕐 Envoyé : { $time } ({ $zone })
+notify-broadcast = 📢 Message de CompuCar
+notify-open-site = 🔗 Visiter CompuCar
 
 # The bot's profile (set at start): what a customer sees before pressing Start (at most 512 characters), and the short description of its profile page and shared links (at most 120).
 bot-description =

@@ -77,6 +77,19 @@ const NOTIFICATIONS: Array<[string, Partial<Notification>]> = [
     "An order paid",
     { kind: "payment_received", subjectId: "O-9", label: "#1009", statusTo: "SUCCEEDED" },
   ],
+  ["A test message (scripts/test-message.ts)", { kind: "test", subjectId: "test-1", label: null }],
+  [
+    "A maintenance broadcast (scripts/broadcast.ts): the operator's text, no Arabic given",
+    {
+      kind: "broadcast",
+      subjectId: "1",
+      label: null,
+      comment: JSON.stringify({
+        en: "The website is down for maintenance on Friday 06:00–08:00.",
+        fr: "Le site sera en maintenance vendredi de 06:00 à 08:00.",
+      }),
+    },
+  ],
 ];
 
 /** What Telegram shows for `html`. */

@@ -63,6 +63,18 @@ CREATE TABLE telegram.audit_salt (
   CONSTRAINT audit_salt_pkey PRIMARY KEY (only_row)
 );
 
+-- from 000021-test-message-and-broadcast.sql
+CREATE TABLE telegram.broadcasts (
+  id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+  texts jsonb NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  created_by text NOT NULL,
+  recipients integer DEFAULT 0 NOT NULL,
+  CONSTRAINT broadcasts_pkey PRIMARY KEY (id),
+  CONSTRAINT broadcasts_texts_check CHECK (jsonb_typeof(texts -> 'en'::text) = 'string'::text)
+);
+COMMENT ON TABLE telegram.broadcasts IS 'Maintenance broadcasts (telegram.broadcast()): the text per language (en required; a customer gets theirs, else English), who sent it, and how many customers it was queued for (outbox kind ''broadcast'', subject_id = id).';
+
 -- from 000003-telegram-schema.sql
 CREATE TABLE telegram.chat_activity (
   day date NOT NULL,
@@ -95,7 +107,7 @@ CREATE TABLE telegram.chat_prefs (
   CONSTRAINT chat_prefs_quiet_hours_end_check CHECK (quiet_hours_end >= 0 AND quiet_hours_end <= 23),
   CONSTRAINT chat_prefs_quiet_hours_start_check CHECK (quiet_hours_start >= 0 AND quiet_hours_start <= 23)
 );
-COMMENT ON COLUMN telegram.chat_prefs.muted_kinds IS 'any of: files, orders, payments';
+COMMENT ON COLUMN telegram.chat_prefs.muted_kinds IS 'any of: files, orders, payments, announcements';
 
 -- from 000003-telegram-schema.sql
 CREATE TABLE telegram.command_usage (
@@ -256,7 +268,7 @@ CREATE TABLE telegram.outbox (
   CONSTRAINT outbox_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'skipped'::text]))
 );
 COMMENT ON TABLE telegram.outbox IS 'One row per message a customer is told. status: pending (due at due_at, or now when NULL), sent, failed (permanent error, see last_error), skipped (no linked chat, muted kind, blocked chat: reason in last_error). created_at is when the website recorded the event.';
-COMMENT ON COLUMN telegram.outbox.kind IS 'file_uploaded, file_status, file_eta, file_comment, file_paid, order_status, order_shipping, payment_received';
+COMMENT ON COLUMN telegram.outbox.kind IS 'file_uploaded, file_status, file_eta, file_comment, file_paid, order_status, order_shipping, payment_received; test (scripts/test-message.ts), broadcast (telegram.broadcast(), comment holds its texts as JSON)';
 COMMENT ON COLUMN telegram.outbox.subject_id IS 'tuning_files.id, or orders.id for order and payment events';
 COMMENT ON COLUMN telegram.outbox.label IS 'originalFilename of the file or orderNumber of the order, at the time of the event';
 -- from 000003-telegram-schema.sql
@@ -297,6 +309,81 @@ COMMENT ON TABLE telegram.webhook_updates IS 'update_id of every webhook update 
 -- ======================================================================================
 -- Functions
 
+-- from 000021-test-message-and-broadcast.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.broadcast(p_texts jsonb, p_dry_run boolean DEFAULT true)
+ RETURNS TABLE(broadcast_id bigint, language text, text_language text, recipients integer)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_actor text := coalesce(nullif(current_setting('telegram.actor', true), ''), session_user::text);
+  v_id bigint;
+  v_count integer;
+  v_key text;
+BEGIN
+  IF jsonb_typeof(p_texts) IS DISTINCT FROM 'object' OR jsonb_typeof(p_texts -> 'en') IS DISTINCT FROM 'string'
+     OR btrim(p_texts ->> 'en') = '' THEN
+    RAISE EXCEPTION 'a broadcast needs an English text: {"en": "...", "fr": "...", "ar": "..."}'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR v_key IN SELECT jsonb_object_keys(p_texts) LOOP
+    IF v_key NOT IN ('en', 'fr', 'ar') OR jsonb_typeof(p_texts -> v_key) <> 'string'
+       OR btrim(p_texts ->> v_key) = '' THEN
+      RAISE EXCEPTION 'broadcast text "%": the languages are en, fr and ar, each a non-empty text', v_key
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF char_length(p_texts ->> v_key) > 3500 THEN
+      RAISE EXCEPTION 'broadcast text "%" is % characters long; at most 3500 fit in a message', v_key, char_length(p_texts ->> v_key)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END LOOP;
+
+  IF NOT p_dry_run THEN
+    INSERT INTO telegram.broadcasts (texts, created_by) VALUES (p_texts, v_actor) RETURNING id INTO v_id;
+    INSERT INTO telegram.events (source, user_id, subject_id, comment)
+    SELECT 'broadcast', r.user_id, v_id::text, p_texts::text
+      FROM telegram.broadcast_recipients(p_texts) r ORDER BY r.user_id;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    UPDATE telegram.broadcasts b SET recipients = v_count WHERE b.id = v_id;
+    INSERT INTO telegram.control_audit (actor, action, new, detail)
+    VALUES (v_actor, 'broadcast', jsonb_build_object('id', v_id, 'texts', p_texts, 'recipients', v_count),
+            nullif(current_setting('telegram.audit_detail', true), ''));
+    IF v_count > 0 AND telegram.notifier_is_idle() THEN
+      PERFORM pg_notify('telegram_outbox', '');
+    END IF;
+  END IF;
+
+  RETURN QUERY
+  SELECT v_id, r.language, r.text_language, count(*)::integer
+    FROM telegram.broadcast_recipients(p_texts) r
+   GROUP BY r.language, r.text_language
+   ORDER BY r.language;
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.broadcast(p_texts jsonb, p_dry_run boolean) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.broadcast(p_texts jsonb, p_dry_run boolean) IS 'Maintenance broadcast. p_texts: {"en": "...", "fr": "...", "ar": "..."} (en required; others fall back to it). p_dry_run (default true): the recipients by language, nothing written. false: a telegram.broadcasts row, an audit row in telegram.control_audit and one outbox message (kind broadcast) per linked customer in the rollout stage who has not muted announcements nor blocked the bot. Set telegram.actor to name yourself.';
+
+-- from 000021-test-message-and-broadcast.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.broadcast_recipients(p_texts jsonb)
+ RETURNS TABLE(user_id text, language text, text_language text)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  SELECT u.id, l.locale, CASE WHEN p_texts ? l.locale THEN l.locale ELSE 'en' END
+    FROM public.users u
+    LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
+    CROSS JOIN LATERAL (SELECT telegram.customer_locale(p.language, u.language::text) AS locale) l
+   WHERE u."telegramChatId" IS NOT NULL
+     AND p.blocked_at IS NULL
+     AND NOT ('announcements' = ANY (coalesce(p.muted_kinds, '{}')))
+     AND telegram.in_rollout(u.id)
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.broadcast_recipients(p_texts jsonb) FROM PUBLIC;
+
 -- from 000003-telegram-schema.sql, replaced in 000013-keyed-chat-fingerprints.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.chat_fingerprint(stored text)
@@ -313,7 +400,7 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.chat_fingerprint(stored text) FROM PUBLIC;
 
--- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+-- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql, 000021-test-message-and-broadcast.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
  RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
@@ -341,7 +428,9 @@ BEGIN
                              ELSE 'muted' END
       FROM (SELECT b.id, u.id IS NOT NULL OR NULL AS user_exists, u."telegramChatId" AS chat,
                    p.blocked_at, p.muted_kinds,
-                   CASE WHEN b.kind IN ('file_paid', 'payment_received') THEN 'payments'
+                   CASE WHEN b.kind = 'test' THEN NULL
+                        WHEN b.kind = 'broadcast' THEN 'announcements'
+                        WHEN b.kind IN ('file_paid', 'payment_received') THEN 'payments'
                         WHEN b.kind LIKE 'order%' THEN 'orders' ELSE 'files' END AS category
               FROM telegram.outbox b
               LEFT JOIN public.users u ON u.id = b.user_id
@@ -458,6 +547,22 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.customer_history(p_customer text) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.customer_history(p_customer text) IS 'What one customer (users.id or email, any case) was told and when: each telegram.outbox row, oldest first: recorded_at (the website''s write), kind, subject (file name or order number), change, status, sent_at, reason (why failed or skipped). No chat ids. Example: SELECT * FROM telegram.customer_history(''karim@example.com'').';
+
+-- from 000021-test-message-and-broadcast.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.customer_locale(p_settings text, p_website text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+  SELECT coalesce(
+    (SELECT l FROM (VALUES (1, lower(left(trim(p_settings), 2))),
+                           (2, CASE WHEN p_website <> 'en' THEN lower(left(trim(p_website), 2)) END)) c(n, l)
+      WHERE l IN ('en', 'fr', 'ar') ORDER BY n LIMIT 1),
+    'en')
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.customer_locale(p_settings text, p_website text) FROM PUBLIC;
 
 -- from 000023-status-page.sql
 -- privileges: {<owner>=X/<owner>}
@@ -577,7 +682,7 @@ $function$;
 REVOKE EXECUTE ON FUNCTION telegram.in_rollout(p_user_id text) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.in_rollout(p_user_id text) IS 'Whether the rollout stage (telegram.controls) lets this customer be notified and link: everyone; or staff (role ADMIN, SUPER_ADMIN) and the internal allow-list; in beta also the beta allow-list and beta_percent % of customers (telegram.rollout_bucket).';
 
--- from 000003-telegram-schema.sql
+-- from 000003-telegram-schema.sql, replaced in 000021-test-message-and-broadcast.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.ingest_events()
  RETURNS integer
@@ -611,6 +716,8 @@ AS $function$
              WHEN 'order_update' THEN
                CASE WHEN f.status_changed THEN 'order_status'
                     WHEN f.tracking_changed OR f.cod_changed THEN 'order_shipping' END
+             WHEN 'test' THEN 'test'
+             WHEN 'broadcast' THEN 'broadcast'
            END AS kind
       FROM facts f
   ), inserted AS (
@@ -620,7 +727,7 @@ AS $function$
            CASE WHEN c.source IN ('file_insert', 'payment') OR c.status_changed THEN c.new_status END,
            CASE WHEN c.eta_changed THEN c.new_eta END,
            CASE WHEN c.eta_changed THEN c.new_eta_set_at END,
-           CASE WHEN c.commented THEN c.comment END,
+           CASE WHEN c.commented OR c.source = 'broadcast' THEN c.comment END,
            CASE WHEN c.tracking_changed THEN c.new_tracking END,
            CASE WHEN c.cod_changed THEN c.new_cod END,
            CASE WHEN c.paid_now THEN true END,
@@ -803,6 +910,29 @@ BEGIN
 END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.record_event(p_event telegram.events) FROM PUBLIC;
+
+-- from 000021-test-message-and-broadcast.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.record_test_message(p_email text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v telegram.events;
+BEGIN
+  SELECT u.id INTO v.user_id FROM public.users u WHERE lower(u.email) = lower(trim(p_email)) LIMIT 1;
+  IF v.user_id IS NULL THEN
+    RAISE EXCEPTION 'no account with email %', p_email USING ERRCODE = 'no_data_found';
+  END IF;
+  v.source := 'test';
+  v.subject_id := 'test-' || gen_random_uuid()::text;
+  PERFORM telegram.record_event(v);
+  RETURN v.subject_id;
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.record_test_message(p_email text) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.record_test_message(p_email text) IS 'Records a test message (outbox kind ''test'') to the account with this email, as the website records events; returns its subject_id. Never muted by the customer''s settings; waits for the pause and the rollout stage like any message. scripts/test-message.ts follows it to Telegram.';
 
 -- from 000019-failed-notifications.sql
 -- privileges: {<owner>=X/<owner>}

@@ -23,7 +23,7 @@ export const KINDS = [
 export type Kind = (typeof KINDS)[number];
 
 /** What a customer mutes in /settings (telegram.chat_prefs.muted_kinds): groups of kinds. */
-export const MUTE_GROUPS = ["files", "orders", "payments"] as const;
+export const MUTE_GROUPS = ["files", "orders", "payments", "announcements"] as const;
 export type MuteGroup = (typeof MUTE_GROUPS)[number];
 
 export interface KindInfo {
@@ -50,6 +50,23 @@ const FILE_KIND: KindInfo = { group: "files", about: "file" };
 /** What is known of `kind`; a kind this module does not know counts as a file event. */
 export function kindInfo(kind: string): KindInfo {
   return (KIND_INFO as Readonly<Record<string, KindInfo | undefined>>)[kind] ?? FILE_KIND;
+}
+
+/**
+ * Kinds an operator sends, not website events: a test message to their own account
+ * (scripts/test-message.ts) and a maintenance broadcast (scripts/broadcast.ts).
+ */
+export const OPERATOR_KINDS = ["test", "broadcast"] as const;
+
+/**
+ * The /settings group that mutes `kind`, as telegram.claim_batch maps it (migration
+ * 000021): a broadcast is an announcement; nothing mutes a test message (it goes to the
+ * operator's own account).
+ */
+export function muteGroup(kind: string): MuteGroup | undefined {
+  if (kind === "test") return undefined;
+  if (kind === "broadcast") return "announcements";
+  return kindInfo(kind).group;
 }
 
 /** tuning_files.status, in the order a file goes through them. */

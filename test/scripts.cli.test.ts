@@ -35,6 +35,16 @@ const COMMANDS: Array<{ args: string[]; usage: string; withoutTsx?: boolean }> =
     args: ["scripts/hash-migrations.ts"],
     usage: "usage: npx tsx scripts/hash-migrations.ts [--check]",
   },
+  {
+    args: ["scripts/test-message.ts"],
+    usage:
+      "usage: npm run test-message -- --email <your account's email> [--timeout <seconds>] [--dry-run]",
+  },
+  {
+    args: ["scripts/broadcast.ts"],
+    usage:
+      "usage: npm run broadcast -- --en <text> [--fr <text>] [--ar <text>] [--dry-run] [--again]",
+  },
   { args: ["scripts/build.mjs"], usage: "usage: npm run build", withoutTsx: true },
   { args: ["src/main.ts"], usage: "usage: npm start [-- --only bot|notifier]" },
 ];

@@ -1,5 +1,5 @@
---! Previous: sha1:4d2f22f0ea381cdfe323823b8f99e974e7f8fb9b
---! Hash: sha1:bf6066937c38b3b8e3091e69c439367c4b26b469
+--! Previous: sha1:2eb02ba6df20c6fdcb40d82fc5c30842ea33bdfe
+--! Hash: sha1:3e4454d9e49531ae62a020dbeb6847f103c16434
 --! Message: status-page
 
 -- The status page (issue 22) and scripts/stats.ts read the last days from these

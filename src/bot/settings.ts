@@ -17,6 +17,9 @@ const LANGUAGE_NAMES: ReadonlyArray<[Locale, string]> = [
   ["ar", "العربية"],
 ];
 
+/** The buttons' callback data: mute:<kind>, quiet, lang:<locale>. */
+const BUTTONS = /^(mute:(files|orders|payments|announcements)|quiet|lang:(en|fr|ar))$/;
+
 /**
  * /settings: buttons that mute or unmute a kind of notification, turn quiet hours on or
  * off and choose the language; each tap saves and redraws the buttons.
@@ -43,7 +46,7 @@ export function settings(options: Pick<BotOptions, "sql">): Composer<BotContext>
     if (!account) return;
     await ctx.reply(t(ctx).settingsTitle, { reply_markup: await keyboard(ctx, account.id) });
   });
-  composer.callbackQuery(/^(mute:(files|orders|payments)|quiet|lang:(en|fr|ar))$/, async (ctx) => {
+  composer.callbackQuery(BUTTONS, async (ctx) => {
     const account = ctx.state.account;
     if (!account) {
       await ctx.answerCallbackQuery();

@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 
 /** The kinds of notification a customer can mute in /settings. */
-export const MUTABLE_KINDS = ["files", "orders", "payments"] as const;
+export const MUTABLE_KINDS = ["files", "orders", "payments", "announcements"] as const;
 export type MutableKind = (typeof MUTABLE_KINDS)[number];
 
 /** What /settings shows of a customer's telegram.chat_prefs row. */

@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { kindInfo } from "../vocabulary.ts";
+import { muteGroup } from "../vocabulary.ts";
 
 /** A claimed outbox row joined with the customer's account and preferences. */
 export interface ClaimedRow {
@@ -77,7 +77,8 @@ export function skipReason(row: ClaimedRow): SkipReason | undefined {
   if (!row.user_exists) return "user deleted";
   if (row.chat === null) return "not linked";
   if (row.blocked_at !== null) return "blocked";
-  if (row.muted_kinds?.includes(kindInfo(row.kind).group)) return "muted";
+  const group = muteGroup(row.kind);
+  if (group && row.muted_kinds?.includes(group)) return "muted";
   return undefined;
 }
 

@@ -75,6 +75,8 @@ export function renderNotification(
 ): RenderedMessage {
   const zone = customerTimeZone(n.timezone, shopTimeZone);
   const t = (key: string, args?: TextArgs) => text(locale, key, args);
+  if (n.kind === "test" || n.kind === "broadcast")
+    return renderOperatorMessage(n, locale, t, websiteUrl, zone);
   const isOrder = kindInfo(n.kind).about === "order";
   const url = isOrder
     ? `${websiteUrl}/account/orders/${encodeURIComponent(n.subjectId)}`
@@ -128,6 +130,49 @@ export function renderNotification(
     lines.push(heading, `<i>${escapeHtml(truncate(cleanText(n.comment).trim(), room))}</i>`);
   }
   return { text: [...lines, ...tail].join("\n"), buttonText, url };
+}
+
+/**
+ * A test message (scripts/test-message.ts) or a maintenance broadcast (scripts/broadcast.ts):
+ * the headline, then the test's fixed text and when it was sent, or the broadcast's text
+ * in the customer's language (English when none was given for it), shown exactly as the
+ * operator typed it: HTML-escaped, so "<b>" reads "<b>", and cut to fit one message.
+ */
+function renderOperatorMessage(
+  n: Notification,
+  locale: Locale,
+  t: (key: string, args?: TextArgs) => string,
+  websiteUrl: string,
+  zone: string,
+): RenderedMessage {
+  const button = { buttonText: t("notify-open-site"), url: websiteUrl };
+  if (n.kind === "test") {
+    const sent = t("notify-sent", {
+      time: formatDateTime(n.createdAt, zone),
+      zone: formatUtcOffset(n.createdAt, zone),
+    });
+    return {
+      text: `<b>${escapeHtml(t("notify-test"))}</b>\n\n${t("notify-test-body")}\n\n${sent}`,
+      ...button,
+    };
+  }
+  const headline = `<b>${escapeHtml(t("notify-broadcast"))}</b>\n\n`;
+  const body = truncate(
+    cleanText(broadcastText(n.comment, locale)).trim(),
+    MAX_MESSAGE_LENGTH - 100,
+  );
+  return { text: headline + escapeHtml(body), ...button };
+}
+
+/** The broadcast's text for `locale` from its texts (JSON, in the outbox row's comment), else English. */
+export function broadcastText(texts: string | null, locale: Locale): string {
+  try {
+    const all = JSON.parse(texts ?? "{}") as Partial<Record<string, unknown>>;
+    const chosen = all[locale] ?? all.en;
+    return typeof chosen === "string" ? chosen : "";
+  } catch {
+    return "";
+  }
 }
 
 /** The headline's message key: one per kind, and for a file's status one per status. */
