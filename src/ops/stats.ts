@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { countInStage, describeControls, type RolloutStage, readControls } from "../controls.ts";
 
 /** What scripts/stats.ts prints. */
 export interface Stats {
@@ -13,6 +14,18 @@ export interface Stats {
   backlog: { waiting: number; oldestSeconds: number };
   commands: Array<{ command: string; uses: number }>;
   engagement: Array<{ day: string; activeChats: number; linkedChats: number; updates: number }>;
+  /** The operator controls (scripts/rollout.ts, scripts/notifications.ts). */
+  controls: {
+    stage: RolloutStage;
+    betaPercent: number;
+    paused: boolean;
+    pausedSince: string | null;
+    pausedReason: string | null;
+    /** Customers the stage lets in, of all `customers`; `linked` of them have a chat. */
+    inStage: { customers: number; linked: number; total: number };
+    /** The line the text output prints. */
+    summary: string;
+  };
 }
 interface Rate {
   sent: number;
@@ -50,12 +63,22 @@ export async function collectStats(sql: postgres.Sql): Promise<Stats> {
   const engagement = await sql<Stats["engagement"]>`
     SELECT day::text AS day, active_chats::int AS "activeChats", active_linked_chats::int AS "linkedChats", updates::int AS updates
       FROM telegram.engagement WHERE day > current_date - 7 ORDER BY day DESC`;
+  const controls = await readControls(sql);
   return {
     linked: linked as Stats["linked"],
     delivery: { last24h: await rate("24 hours"), last7Days: await rate("7 days") },
     backlog: backlog as Stats["backlog"],
     commands: [...commands],
     engagement: [...engagement],
+    controls: {
+      stage: controls.stage,
+      betaPercent: controls.betaPercent,
+      paused: controls.pausedAt !== null,
+      pausedSince: controls.pausedAt?.toISOString() ?? null,
+      pausedReason: controls.pausedReason,
+      inStage: await countInStage(sql),
+      summary: describeControls(controls),
+    },
   };
 }
 
@@ -69,5 +92,6 @@ export function formatStats(s: Stats): string {
     `Backlog: ${s.backlog.waiting} waiting${s.backlog.waiting > 0 ? `, oldest ${Math.round(s.backlog.oldestSeconds)} s` : ""}`,
     `Most used commands (30 days): ${s.commands.length === 0 ? "none yet" : s.commands.map((c) => `${c.command} ${c.uses}`).join(", ")}`,
     `Active chats (7 days): ${s.engagement.length === 0 ? "none yet" : s.engagement.map((e) => `${e.day} ${e.activeChats} (${e.linkedChats} linked)`).join(", ")}`,
+    `Controls: ${s.controls.summary}; ${s.controls.inStage.customers} of ${s.controls.inStage.total} customers in the stage (${s.controls.inStage.linked} linked)`,
   ].join("\n");
 }
