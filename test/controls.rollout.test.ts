@@ -136,6 +136,7 @@ describe("the rollout stage, changed while the service runs", () => {
   }, 240_000);
 
   it("--dry-run shows what a change would do and changes nothing", async () => {
+    // On the first test's customers: staff, and the tester on the internal allow-list.
     const { db } = fixtures;
     const dbEnv = { DATABASE_URL: db.url };
     await db.sql`UPDATE telegram.controls SET rollout_stage = 'everyone', beta_percent = 0`;
@@ -158,5 +159,16 @@ describe("the rollout stage, changed while the service runs", () => {
     expect(stats.stdout).toMatch(
       /Controls: rollout stage beta \(0 %\); notifications running; 2 of \d+ customers in the stage \(2 linked\)/,
     );
+    const list = await runScript(["scripts/rollout.ts", "--list"], dbEnv);
+    expect(list.stdout).toMatch(
+      /\n {2}tester@compucar\.pro {2}\S+ {2}internal allow-list, linked\n/,
+    );
+    expect(list.stdout).toMatch(/\n {2}\S+@example\.com {2}\S+ {2}staff, linked\n/);
+    const removed = await runScript(
+      ["scripts/rollout.ts", "--remove", "tester@compucar.pro", "--internal"],
+      dbEnv,
+    );
+    expect(removed.stdout).toContain("removed tester@compucar.pro from the internal allow-list");
+    expect(removed.stdout).toMatch(/in the stage: 1 of \d+ customers/);
   }, 120_000);
 });
