@@ -102,6 +102,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
   // and (deliver.ts) the customer's later ones go back to the outbox, in order.
   const sendRow: SendRow = async (row, ...rest) => {
     if (!paused()) return sendEach(row, ...rest);
+    // The next claim waits a second: should this copy lag behind a resume, the drain
+    // claims once a second, not as fast as it can; after a resume, a second at most.
+    state.pausedUntil = Math.max(state.pausedUntil, performance.now() + 1_000);
     await release(sql, [row.id]);
     return false;
   };
