@@ -52,6 +52,7 @@ relink-yes = نعم، بدّل
 relink-no = لا، احتفظ بحسابي
 chat-linked-elsewhere = ❌ حساب تيليغرام هذا مربوط بحساب CompuCar آخر. أرسل /unlink أولًا.
 account-linked-elsewhere = ❌ حساب CompuCar هذا مربوط بحساب تيليغرام آخر.
+coming-soon = 🚧 إشعارات تيليغرام غير متاحة لحسابك في CompuCar بعد: نفتحها للعملاء تدريجيًا. يُرجى المحاولة مرة أخرى بعد بضعة أسابيع.
 bad-token = ❌ انتهت صلاحية هذا الرابط أو استُخدم من قبل. افتح رابطًا جديدًا من صفحة حسابك في الموقع.
 need-link = 🔗 اربط حسابك في CompuCar أولًا: أرسل <code>/link your@email.com</code>.
 unlink-confirm = هل تريد إيقاف إشعارات CompuCar في هذه المحادثة؟

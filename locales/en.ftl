@@ -48,6 +48,7 @@ relink-yes = Yes, switch
 relink-no = No, keep my account
 chat-linked-elsewhere = ❌ This Telegram account is already linked to another CompuCar account. Send /unlink first.
 account-linked-elsewhere = ❌ This CompuCar account is already linked to another Telegram account.
+coming-soon = 🚧 Telegram notifications are not open to your CompuCar account yet: we are opening them to customers step by step. Please try again in a few weeks.
 bad-token = ❌ This link has expired or was already used. Open a new one from your account page on the website.
 need-link = 🔗 Link your CompuCar account first: send <code>/link your@email.com</code>.
 unlink-confirm = Do you want to stop receiving CompuCar notifications in this chat?

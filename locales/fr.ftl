@@ -48,6 +48,7 @@ relink-yes = Oui, changer
 relink-no = Non, garder mon compte
 chat-linked-elsewhere = ❌ Ce compte Telegram est déjà lié à un autre compte CompuCar. Envoyez d'abord /unlink.
 account-linked-elsewhere = ❌ Ce compte CompuCar est déjà lié à un autre compte Telegram.
+coming-soon = 🚧 Les notifications Telegram ne sont pas encore ouvertes à votre compte CompuCar : nous les ouvrons aux clients petit à petit. Réessayez dans quelques semaines.
 bad-token = ❌ Ce lien a expiré ou a déjà été utilisé. Ouvrez-en un nouveau depuis votre compte sur le site.
 need-link = 🔗 Liez d'abord votre compte CompuCar : envoyez <code>/link votre@email.com</code>.
 unlink-confirm = Voulez-vous arrêter de recevoir les notifications CompuCar dans cette conversation ?

@@ -400,7 +400,7 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.chat_fingerprint(stored text) FROM PUBLIC;
 
--- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql, 000021-test-message-and-broadcast.sql (the definition below is the live one)
+-- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql, 000018-rollout-and-pause.sql, 000021-test-message-and-broadcast.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
  RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
@@ -409,6 +409,8 @@ AS $function$
 #variable_conflict use_column
 DECLARE
   v_last bigint;
+  v_stage text;
+  v_paused boolean;
 BEGIN
   -- Nothing here needs to wait for the WAL flush: if the server crashes before it, the
   -- whole claim is undone (the events go back to telegram.events, the leases vanish) and
@@ -417,6 +419,9 @@ BEGIN
   PERFORM pg_advisory_xact_lock(1952803941, 2);
   SELECT coalesce(max(o.id), 0) INTO v_last FROM telegram.outbox o;
   PERFORM telegram.ingest_events();
+  -- The operator controls, read once per claim (a missing row counts as the default).
+  SELECT c.rollout_stage, c.paused_at IS NOT NULL INTO v_stage, v_paused FROM telegram.controls c;
+  v_stage := coalesce(v_stage, 'everyone');
 
   RETURN QUERY
   WITH skipped AS (
@@ -425,19 +430,23 @@ BEGIN
            last_error = CASE WHEN h.user_exists IS NULL THEN 'user deleted'
                              WHEN h.chat IS NULL THEN 'not linked'
                              WHEN h.blocked_at IS NOT NULL THEN 'blocked'
+                             WHEN h.out_of_stage THEN 'not in rollout stage'
                              ELSE 'muted' END
       FROM (SELECT b.id, u.id IS NOT NULL OR NULL AS user_exists, u."telegramChatId" AS chat,
                    p.blocked_at, p.muted_kinds,
                    CASE WHEN b.kind = 'test' THEN NULL
                         WHEN b.kind = 'broadcast' THEN 'announcements'
                         WHEN b.kind IN ('file_paid', 'payment_received') THEN 'payments'
-                        WHEN b.kind LIKE 'order%' THEN 'orders' ELSE 'files' END AS category
+                        WHEN b.kind LIKE 'order%' THEN 'orders' ELSE 'files' END AS category,
+                   -- 'everyone' asks nothing per row.
+                   CASE WHEN v_stage = 'everyone' THEN false
+                        ELSE NOT telegram.in_rollout(b.user_id) END AS out_of_stage
               FROM telegram.outbox b
               LEFT JOIN public.users u ON u.id = b.user_id
               LEFT JOIN telegram.chat_prefs p ON p.user_id = b.user_id
              WHERE b.id > v_last AND b.status = 'pending') h
      WHERE o.id = h.id
-       AND (h.user_exists IS NULL OR h.chat IS NULL OR h.blocked_at IS NOT NULL
+       AND (h.user_exists IS NULL OR h.chat IS NULL OR h.blocked_at IS NOT NULL OR h.out_of_stage
             OR h.category = ANY (coalesce(h.muted_kinds, '{}')))
     RETURNING o.kind, o.last_error
   )
@@ -447,6 +456,11 @@ BEGIN
          NULL::text[], NULL::text, NULL::smallint, NULL::smallint, NULL::timestamptz,
          s.last_error
     FROM skipped s;
+
+  -- Paused: events join the outbox and wait there; nothing is leased.
+  IF v_paused THEN
+    RETURN;
+  END IF;
 
   RETURN QUERY
   WITH head AS (
@@ -485,7 +499,7 @@ BEGIN
 END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) FROM PUBLIC;
-COMMENT ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The notifier''s claim: ingests events, settles the skipped (returned first, skipped_reason set), leases due rows per customer in order (returned after). Leases expire, so calling it by hand delays those rows by the lease.';
+COMMENT ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The notifier''s claim: ingests events, settles the skipped (returned first, skipped_reason set: user deleted, not linked, blocked, not in rollout stage, muted), leases due rows per customer in order (returned after), none while paused (telegram.controls). Leases expire, so calling it by hand delays those rows by the lease.';
 
 -- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
@@ -895,6 +909,30 @@ $function$;
 REVOKE EXECUTE ON FUNCTION telegram.notifier_set_busy(busy boolean) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.notifier_set_busy(busy boolean) IS 'false: this session listens and is idle, ring it: takes the ring locks (1952803941, 32..47), after every transaction that found them free has ended. true: gives them back; the triggers stop NOTIFYing. Call on the LISTEN side''s own connection, alternately.';
 
+-- from 000018-rollout-and-pause.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.pause_notifications(reason text DEFAULT NULL::text)
+ RETURNS TABLE(paused_since timestamp with time zone, paused_reason text, already_paused boolean, waiting integer)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_was timestamptz;
+BEGIN
+  SELECT c.paused_at INTO v_was FROM telegram.controls c FOR UPDATE;
+  PERFORM set_config('telegram.audit_detail', coalesce('paused: ' || reason, 'paused'), true);
+  UPDATE telegram.controls c
+     SET paused_at = coalesce(c.paused_at, now()), paused_reason = coalesce(reason, c.paused_reason);
+  RETURN QUERY
+  SELECT c.paused_at, c.paused_reason, v_was IS NOT NULL,
+         (SELECT count(*)::int FROM telegram.outbox o WHERE o.status = 'pending')
+    FROM telegram.controls c;
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.pause_notifications(reason text) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.pause_notifications(reason text) IS 'Pauses notifications: running notifiers lease nothing (within a claim) and stop sending (within seconds); events wait in the outbox, command replies go on. Audited in telegram.control_audit. Returns since when, why, whether it was already paused, and the pending rows. Same as UPDATE telegram.controls SET paused_at = now().';
+
 -- from 000011-live-beside-the-website.sql
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.record_event(p_event telegram.events)
@@ -946,6 +984,55 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.resend_failed(p_dry_run boolean, p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[]) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.resend_failed(p_dry_run boolean, p_reason text, p_kind text, p_customer text, p_since timestamp with time zone, p_until timestamp with time zone, p_ids bigint[]) IS 'Sets the failed notifications that telegram.failed_notifications() selects pending again, to go out in each customer''s order (ids kept); p_dry_run => true only returns them. Audited in telegram.control_audit (action resend). Example: SELECT * FROM telegram.resend_failed(p_dry_run => true, p_reason => ''gave up'').';
+
+-- from 000018-rollout-and-pause.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.resume_notifications(drop_older_than interval DEFAULT NULL::interval, dry_run boolean DEFAULT false)
+ RETURNS TABLE(resumed boolean, paused_for interval, dropped integer, waiting integer)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_paused_at timestamptz;
+  v_dropped integer := 0;
+  v_waiting integer;
+BEGIN
+  SELECT c.paused_at INTO v_paused_at FROM telegram.controls c FOR UPDATE;
+  IF v_paused_at IS NULL THEN
+    RETURN QUERY SELECT false, NULL::interval, 0,
+                        (SELECT count(*)::int FROM telegram.outbox o WHERE o.status = 'pending');
+    RETURN;
+  END IF;
+  BEGIN
+    PERFORM 1 FROM telegram.claim_batch('resume', 0, 1, 0, 0);
+    IF drop_older_than IS NOT NULL THEN
+      UPDATE telegram.outbox o
+         SET status = 'skipped', locked_until = NULL, locked_by = NULL,
+             last_error = format('dropped on resume (waited longer than %s)', drop_older_than)
+       WHERE o.status = 'pending' AND o.created_at < now() - drop_older_than
+         AND (o.locked_until IS NULL OR o.locked_until < now());
+      GET DIAGNOSTICS v_dropped = ROW_COUNT;
+    END IF;
+    SELECT count(*)::int INTO v_waiting FROM telegram.outbox o WHERE o.status = 'pending';
+    IF dry_run THEN
+      RAISE EXCEPTION 'dry run' USING ERRCODE = 'TGDRY';
+    END IF;
+  EXCEPTION WHEN SQLSTATE 'TGDRY' THEN
+    RETURN QUERY SELECT false, now() - v_paused_at, v_dropped, v_waiting;
+    RETURN;
+  END;
+  PERFORM set_config('telegram.audit_detail',
+    CASE WHEN drop_older_than IS NULL THEN 'resumed'
+         ELSE format('resumed; dropped %s events that waited longer than %s', v_dropped, drop_older_than) END,
+    true);
+  UPDATE telegram.controls c SET paused_at = NULL, paused_reason = NULL;
+  PERFORM pg_notify('telegram_outbox', '');
+  RETURN QUERY SELECT true, now() - v_paused_at, v_dropped, v_waiting;
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.resume_notifications(drop_older_than interval, dry_run boolean) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.resume_notifications(drop_older_than interval, dry_run boolean) IS 'Resumes notifications; what waited is delivered in order. drop_older_than: pending rows created longer ago are marked skipped, last_error ''dropped on resume (waited longer than …)''. dry_run: changes nothing, returns the same counts (resumed false). Audited in telegram.control_audit. Returns whether it resumed, how long it was paused, rows dropped and rows still waiting.';
 
 -- from 000017-operator-controls.sql
 -- privileges: {<owner>=X/<owner>}

@@ -4,9 +4,11 @@
  * `disabled`; `degraded` (still 200: a restart would not help) when a part is up but
  * cannot do its work (`conflict`, `unreachable`, `unauthorized`, `unknown`, `behind`,
  * `foreign_webhook`, `plaintext_chat_ids`); `unhealthy`
- * (503) when any part reports an error.
+ * (503) when any part reports an error. The `controls` part is what the operator set
+ * (stage, beta percentage, pause): information, never a fault.
  */
 import type postgres from "postgres";
+import type { Controls, RolloutStage } from "./controls.ts";
 import { explainMissing, findMissingObjects } from "./db/repair.ts";
 import type { Logger } from "./log.ts";
 import { readPlaintextWrites } from "./switch-over.ts";
@@ -21,15 +23,29 @@ export type Degraded =
   | "foreign_webhook"
   | "plaintext_chat_ids";
 
+/** The operator controls as /healthz shows them (src/controls.ts). */
+export interface ControlsHealth {
+  stage: RolloutStage;
+  beta_percent: number;
+  paused: boolean;
+  paused_since?: string;
+}
+
 /** One part of the service as /healthz reports it. */
-export type PartHealth = "ok" | "standby" | "disabled" | Degraded | { error: string };
+export type PartHealth =
+  | "ok"
+  | "standby"
+  | "disabled"
+  | Degraded
+  | { error: string }
+  | ControlsHealth;
 
 /** The overall status /healthz reports, and its HTTP code. */
 export function summarize(parts: Health): {
   status: "ok" | "degraded" | "unhealthy";
   code: number;
 } {
-  const values = Object.values(parts);
+  const values = Object.values(parts).filter((p) => typeof p === "string" || "error" in p);
   if (values.some((p) => typeof p !== "string")) return { status: "unhealthy", code: 503 };
   if (values.every((p) => p === "ok" || p === "standby" || p === "disabled")) {
     return { status: "ok", code: 200 };
@@ -247,5 +263,23 @@ export function switchOverHealth(sql: postgres.Sql, foreignWebhook: () => unknow
     } catch {
       return "unknown";
     }
+  };
+}
+
+/**
+ * The operator controls this instance follows: stage, beta percentage, whether
+ * notifications are paused (and since when); `unknown` until first read (the `database`
+ * part says why).
+ */
+export function controlsHealth(current: () => Controls | undefined): PartCheck {
+  return () => {
+    const c = current();
+    if (!c) return "unknown";
+    return {
+      stage: c.stage,
+      beta_percent: c.betaPercent,
+      paused: c.pausedAt !== null,
+      ...(c.pausedAt ? { paused_since: c.pausedAt.toISOString() } : {}),
+    };
   };
 }

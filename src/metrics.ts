@@ -3,6 +3,7 @@ import path from "node:path";
 import type postgres from "postgres";
 import client from "prom-client";
 import { COMMANDS } from "./bot/command.ts";
+import { type Controls, ROLLOUT_STAGES } from "./controls.ts";
 import { projectRoot } from "./db/migrations.ts";
 import { findMissingObjects } from "./db/repair.ts";
 import type { NotifierEvent } from "./notifier/notifier.ts";
@@ -29,7 +30,14 @@ export const RETRIED_REASONS = [
   "other",
 ] as const;
 /** The `reason` label of telegram_messages_skipped_total: a closed set. */
-export const SKIPPED_REASONS = ["not_linked", "muted", "blocked", "user_deleted", "other"] as const;
+export const SKIPPED_REASONS = [
+  "not_linked",
+  "muted",
+  "blocked",
+  "user_deleted",
+  "not_in_rollout_stage",
+  "other",
+] as const;
 /** The `type` label of telegram_bot_updates_total: the updates the bot asks for, and `other`. */
 export const UPDATE_TYPES = ["message", "callback_query", "my_chat_member", "other"] as const;
 /** The `part` label of telegram_part_up. */
@@ -158,6 +166,44 @@ export function watchParts(
     const up = await read().catch(() => ({}) as Partial<Record<Part, boolean>>);
     for (const part of PARTS) gauge.set({ part }, up[part] ? 1 : 0);
   };
+}
+
+/**
+ * The operator controls as this instance last read them (src/controls.ts), when
+ * Prometheus scrapes: telegram_rollout_stage{stage} (1 for the current stage, 0 for the
+ * others), telegram_beta_percent and telegram_notifications_paused (1/0). Before the
+ * first read, every series is NaN.
+ */
+export function watchControlGauges(metrics: Metrics, current: () => Controls | undefined): void {
+  const registers = [metrics.registry];
+  new client.Gauge({
+    name: "telegram_rollout_stage",
+    help: "1 for the rollout stage in force (internal, beta, everyone), 0 for the others (scripts/rollout.ts, telegram.controls).",
+    labelNames: ["stage"],
+    registers,
+    collect() {
+      const stage = current()?.stage;
+      for (const s of ROLLOUT_STAGES)
+        this.set({ stage: s }, stage ? Number(s === stage) : Number.NaN);
+    },
+  });
+  new client.Gauge({
+    name: "telegram_beta_percent",
+    help: "The share (0..100) of customers in the beta stage besides staff and the allow-lists.",
+    registers,
+    collect() {
+      this.set(current()?.betaPercent ?? Number.NaN);
+    },
+  });
+  new client.Gauge({
+    name: "telegram_notifications_paused",
+    help: "1 while notifications are paused by an operator (scripts/notifications.ts pause), else 0.",
+    registers,
+    collect() {
+      const c = current();
+      this.set(c ? Number(c.pausedAt !== null) : Number.NaN);
+    },
+  });
 }
 
 function packageVersion(): string {

@@ -16,12 +16,14 @@ import {
   LINK_VERIFICATION_NONE_WARNING,
   loadConfig,
 } from "./config.ts";
+import { type ControlsWatch, describeControls, watchControls } from "./controls.ts";
 import { checkSessionConnection, type Database, openDatabase } from "./db/database.ts";
 import { ensureMigrated } from "./db/migration-check.ts";
 import {
   backlogHealth,
   botHealth,
   composeHealth,
+  controlsHealth,
   databaseHealth,
   listenerHealth,
   type PartChecks,
@@ -34,7 +36,13 @@ import {
 import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
-import { createMetrics, type Metrics, recordNotifierEvent, watchParts } from "./metrics.ts";
+import {
+  createMetrics,
+  type Metrics,
+  recordNotifierEvent,
+  watchControlGauges,
+  watchParts,
+} from "./metrics.ts";
 import { createNotifier, type Notifier, type NotifierEvent } from "./notifier/notifier.ts";
 import {
   type PollingLeader,
@@ -152,7 +160,12 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   const { config, logger, sql, shutdown } = wiring;
   const runBotPart = options.only !== "notifier";
   const runNotifierPart = options.only !== "bot";
-  const notifier = runNotifierPart ? notifierPart(wiring) : undefined;
+  const controls = await controlsPart(wiring);
+  const notifier = runNotifierPart ? notifierPart(wiring, controls) : undefined;
+  // On resume the notifier goes at once (the database also rings it).
+  controls.onChange((now, before) => {
+    if (before.pausedAt && !now.pausedAt) notifier?.drainNow();
+  });
   const bot = runBotPart ? botPart(wiring) : undefined;
   let updates: Updates | undefined;
   const webhookWatch = config.telegram.enabled ? webhookPart(wiring) : undefined;
@@ -182,8 +195,10 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
     telegram: config.telegram.enabled ? wiring.telegram.check : () => "disabled" as const,
     backlog: notifier && backlogHealth(sql),
     switch_over: switchOverHealth(sql, () => webhookWatch?.foreign()),
+    controls: controlsHealth(controls.current),
   };
   const http = await httpPart(wiring, webhook, checks);
+  watchControlGauges(wiring.metrics, controls.current);
   watchParts(wiring.metrics, async () => {
     const [database, listener, poller] = await Promise.all([
       reachable(),
@@ -239,8 +254,22 @@ function webhookPart({ config, logger, metrics, shutdown }: Wiring): WebhookWatc
   return watch;
 }
 
+/** The operator controls (rollout stage, pause), followed from the database (src/controls.ts). */
+async function controlsPart({ logger, database, sql, shutdown }: Wiring): Promise<ControlsWatch> {
+  const controls = await watchControls({ sql, databaseUrl: database.directUrl, logger });
+  shutdown.add("controls", () => controls.stop());
+  const now = controls.current();
+  // Someone starting the service should not wonder why a customer hears nothing.
+  if (now && (now.stage !== "everyone" || now.pausedAt))
+    logger.warn(`controls: ${describeControls(now)} (npm run rollout, npm run notifications)`);
+  return controls;
+}
+
 /** The notifier, not yet started: events from the outbox to Telegram. */
-function notifierPart({ config, logger, database, sql, metrics, telegram }: Wiring): Notifier {
+function notifierPart(
+  { config, logger, database, sql, metrics, telegram }: Wiring,
+  controls: ControlsWatch,
+): Notifier {
   return createNotifier({
     sql,
     databaseUrl: database.directUrl,
@@ -253,6 +282,7 @@ function notifierPart({ config, logger, database, sql, metrics, telegram }: Wiri
     maxPerSecond: config.notifyMaxPerSecond,
     concurrency: config.notifyConcurrency,
     enabled: config.telegram.enabled,
+    paused: controls.paused,
     workerId: `${hostname()}:${process.pid}`,
     onEvent: (event) => {
       recordNotifierEvent(metrics, event);

@@ -29,6 +29,11 @@ const COMMANDS: Array<{ args: string[]; usage: string; withoutTsx?: boolean }> =
     usage: "usage: npx tsx scripts/setup-customer-bot-webhook.ts [--dry-run] [--force]",
   },
   { args: ["scripts/demo.ts"], usage: "usage: npm run demo [-- --keep]" },
+  { args: ["scripts/rollout.ts"], usage: "usage: npm run rollout -- [--list]" },
+  {
+    args: ["scripts/notifications.ts"],
+    usage: "usage: npm run notifications -- pause [--reason R] [--dry-run]",
+  },
   { args: ["scripts/schema-dump.ts"], usage: "usage: npm run schema [-- --check]" },
   { args: ["scripts/messages.ts"], usage: "usage: npm run messages [-- --check]" },
   {

@@ -62,6 +62,7 @@ describe("/healthz backlog", () => {
         telegram: "disabled",
         backlog: "behind",
         switch_over: "ok",
+        controls: { stage: "everyone", beta_percent: 0, paused: false },
       },
     });
 

@@ -50,6 +50,7 @@ describe("/healthz of the running service", () => {
         telegram: "ok",
         backlog: "ok",
         switch_over: "ok",
+        controls: { stage: "everyone", beta_percent: 0, paused: false },
       },
     };
     await until(async () => JSON.stringify(await first.health()) === JSON.stringify(polls), {
@@ -69,6 +70,7 @@ describe("/healthz of the running service", () => {
         telegram: "ok",
         backlog: "ok",
         switch_over: "ok",
+        controls: { stage: "everyone", beta_percent: 0, paused: false },
       },
     });
     expect(await first.health()).toEqual(polls);
@@ -101,6 +103,8 @@ describe("/healthz of the running service", () => {
       telegram: expect.any(String),
       backlog: "unknown",
       switch_over: "unknown",
+      // What this instance last read: it keeps it while the database is away.
+      controls: { stage: "everyone", beta_percent: 0, paused: false },
     });
     // PostgreSQL's own words (which database, which role) are for the operator only.
     expect(JSON.stringify(sick.body)).not.toContain(db.name);

@@ -65,6 +65,7 @@ describe("a webhook set while the service polls", () => {
         telegram: "ok",
         backlog: "ok",
         switch_over: "foreign_webhook",
+        controls: { stage: "everyone", beta_percent: 0, paused: false },
       },
     });
 

@@ -1,5 +1,5 @@
---! Previous: sha1:cf85302d31b4b6d624e5788b7334fd6f3fcb4d1e
---! Hash: sha1:4d2f22f0ea381cdfe323823b8f99e974e7f8fb9b
+--! Previous: sha1:64f55b66dc1d0723d3841d4d5563e097e8fe4ec6
+--! Hash: sha1:d7de42d55ad9eb9bc9c078cc56b8dd7637b6f24a
 --! Message: failed-notifications
 
 -- telegram.engagement counting the chats that linked during the day (issue 18 item 7);

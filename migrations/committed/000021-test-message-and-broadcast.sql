@@ -1,5 +1,5 @@
---! Previous: sha1:4d2f22f0ea381cdfe323823b8f99e974e7f8fb9b
---! Hash: sha1:2eb02ba6df20c6fdcb40d82fc5c30842ea33bdfe
+--! Previous: sha1:d7de42d55ad9eb9bc9c078cc56b8dd7637b6f24a
+--! Hash: sha1:44402067ab2693b0cd47ea2ccf15abacbdb5b274
 --! Message: test-message-and-broadcast
 
 -- Operator messages (issue 18 items 4 and 6): a test message to the operator's own
@@ -80,15 +80,18 @@ AS $$
   SELECT count(*)::int FROM inserted
 $$;
 
--- The claim as 000011 left it; only the muted category changes: a broadcast is muted
--- with 'announcements', a test message never (it goes to the operator's own account).
+-- The claim as 000018 left it (rollout stage, pause); only the muted category changes:
+-- a broadcast is muted with 'announcements', a test message never (it goes to the
+-- operator's own account).
 CREATE OR REPLACE FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
  RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
  LANGUAGE plpgsql
-AS $function$
+AS $$
 #variable_conflict use_column
 DECLARE
   v_last bigint;
+  v_stage text;
+  v_paused boolean;
 BEGIN
   -- Nothing here needs to wait for the WAL flush: if the server crashes before it, the
   -- whole claim is undone (the events go back to telegram.events, the leases vanish) and
@@ -97,6 +100,9 @@ BEGIN
   PERFORM pg_advisory_xact_lock(1952803941, 2);
   SELECT coalesce(max(o.id), 0) INTO v_last FROM telegram.outbox o;
   PERFORM telegram.ingest_events();
+  -- The operator controls, read once per claim (a missing row counts as the default).
+  SELECT c.rollout_stage, c.paused_at IS NOT NULL INTO v_stage, v_paused FROM telegram.controls c;
+  v_stage := coalesce(v_stage, 'everyone');
 
   RETURN QUERY
   WITH skipped AS (
@@ -105,19 +111,23 @@ BEGIN
            last_error = CASE WHEN h.user_exists IS NULL THEN 'user deleted'
                              WHEN h.chat IS NULL THEN 'not linked'
                              WHEN h.blocked_at IS NOT NULL THEN 'blocked'
+                             WHEN h.out_of_stage THEN 'not in rollout stage'
                              ELSE 'muted' END
       FROM (SELECT b.id, u.id IS NOT NULL OR NULL AS user_exists, u."telegramChatId" AS chat,
                    p.blocked_at, p.muted_kinds,
                    CASE WHEN b.kind = 'test' THEN NULL
                         WHEN b.kind = 'broadcast' THEN 'announcements'
                         WHEN b.kind IN ('file_paid', 'payment_received') THEN 'payments'
-                        WHEN b.kind LIKE 'order%' THEN 'orders' ELSE 'files' END AS category
+                        WHEN b.kind LIKE 'order%' THEN 'orders' ELSE 'files' END AS category,
+                   -- 'everyone' asks nothing per row.
+                   CASE WHEN v_stage = 'everyone' THEN false
+                        ELSE NOT telegram.in_rollout(b.user_id) END AS out_of_stage
               FROM telegram.outbox b
               LEFT JOIN public.users u ON u.id = b.user_id
               LEFT JOIN telegram.chat_prefs p ON p.user_id = b.user_id
              WHERE b.id > v_last AND b.status = 'pending') h
      WHERE o.id = h.id
-       AND (h.user_exists IS NULL OR h.chat IS NULL OR h.blocked_at IS NOT NULL
+       AND (h.user_exists IS NULL OR h.chat IS NULL OR h.blocked_at IS NOT NULL OR h.out_of_stage
             OR h.category = ANY (coalesce(h.muted_kinds, '{}')))
     RETURNING o.kind, o.last_error
   )
@@ -127,6 +137,11 @@ BEGIN
          NULL::text[], NULL::text, NULL::smallint, NULL::smallint, NULL::timestamptz,
          s.last_error
     FROM skipped s;
+
+  -- Paused: events join the outbox and wait there; nothing is leased.
+  IF v_paused THEN
+    RETURN;
+  END IF;
 
   RETURN QUERY
   WITH head AS (
@@ -163,7 +178,7 @@ BEGIN
     LEFT JOIN telegram.chat_prefs p ON p.user_id = l.user_id
    ORDER BY l.id;
 END
-$function$;
+$$;
 
 -- A test message to the account with this email (any case), recorded as the website
 -- records its events: the notifier's doorbell rings. Returns the outbox row's subject_id,

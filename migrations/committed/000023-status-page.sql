@@ -1,5 +1,5 @@
---! Previous: sha1:2eb02ba6df20c6fdcb40d82fc5c30842ea33bdfe
---! Hash: sha1:3e4454d9e49531ae62a020dbeb6847f103c16434
+--! Previous: sha1:44402067ab2693b0cd47ea2ccf15abacbdb5b274
+--! Hash: sha1:edfe4379dfba63a8734dd679625b46cc0259807e
 --! Message: status-page
 
 -- The status page (issue 22) and scripts/stats.ts read the last days from these

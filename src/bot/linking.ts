@@ -120,7 +120,11 @@ export function otherMessages(options: BotOptions): Composer<BotContext> {
   return composer;
 }
 
-/** /link email: a code by email, or the link at once with LINK_VERIFICATION=none. */
+/**
+ * /link email: a code by email, or the link at once with LINK_VERIFICATION=none. The
+ * reply never depends on the rollout stage: the code is mailed to any account, and
+ * /verify tells the proven owner of an account outside the stage "coming soon".
+ */
 async function startLink(ctx: BotContext, options: BotOptions, rawEmail: string): Promise<void> {
   const m = t(ctx);
   const email = rawEmail.trim();
@@ -176,8 +180,9 @@ function mailFailure(error: unknown): Record<string, unknown> {
 
 /**
  * /link email with LINK_VERIFICATION=none: links at once when the email belongs to an
- * account no other chat uses. The reply is the same whatever the outcome, so it does not
- * say whether the email is registered (a linked customer sees their files with /files).
+ * account no other chat uses and the rollout stage lets in. The reply is the same
+ * whatever the outcome, so it does not say whether the email is registered, nor in the
+ * stage (a linked customer sees their files with /files).
  */
 async function quickLink(ctx: BotContext, options: BotOptions, email: string): Promise<void> {
   const m = t(ctx);
@@ -222,7 +227,9 @@ async function checkCode(ctx: BotContext, options: BotOptions, code: string): Pr
 
 /**
  * Links the chat to the account and welcomes the customer in the account's language; a
- * chat the account was linked to before is told it no longer gets notifications.
+ * chat the account was linked to before is told it no longer gets notifications. The
+ * customer proved they own the account (code, deep link), so an account the rollout
+ * stage leaves out may hear "coming soon": only its owner learns it.
  */
 async function completeLink(
   ctx: BotContext,
@@ -247,7 +254,9 @@ async function completeLink(
         ? m.chatLinkedElsewhere
         : result.reason === "account-linked-elsewhere"
           ? m.accountLinkedElsewhere
-          : m.badToken,
+          : result.reason === "not-in-rollout"
+            ? m.comingSoon
+            : m.badToken,
     );
     return;
   }

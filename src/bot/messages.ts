@@ -43,6 +43,7 @@ function botTexts(locale: Locale) {
     relinkNo: t("relink-no"),
     chatLinkedElsewhere: t("chat-linked-elsewhere"),
     accountLinkedElsewhere: t("account-linked-elsewhere"),
+    comingSoon: t("coming-soon"),
     badToken: t("bad-token"),
     needLink: t("need-link"),
     unlinkConfirm: t("unlink-confirm"),

@@ -8,14 +8,23 @@ import { LINK_CHAT_LOCK, LINK_EMAIL_LOCK } from "../db/locks.ts";
 /** Result of a link attempt. */
 export type LinkResult =
   | { ok: true; account: LinkedAccount; previousChat?: string }
-  | { ok: false; reason: "chat-linked-elsewhere" | "account-linked-elsewhere" | "no-account" };
+  | {
+      ok: false;
+      reason:
+        | "chat-linked-elsewhere"
+        | "account-linked-elsewhere"
+        | "no-account"
+        | "not-in-rollout";
+    };
 
 /**
  * Links `chatId` to the account, in one transaction audited as actor `bot`.
  * `proven`: the customer proved they own the account (email code or website deep link);
  * then the newest proven owner wins (a previous chat of the account, or a previous
  * account of the chat, is unlinked and the previous chat returned so it can be told).
- * Unproven (LINK_VERIFICATION=none), both conflicts are refused.
+ * Unproven (LINK_VERIFICATION=none), both conflicts are refused. An account the rollout
+ * stage leaves out (telegram.in_rollout, read in this transaction: a stage changed a
+ * moment ago counts) is not linked, unless it is already linked to this chat.
  */
 export async function linkChat(
   sql: postgres.Sql,
@@ -33,6 +42,11 @@ export async function linkChat(
     const others = await tx<Array<{ id: string }>>`
       SELECT id FROM users WHERE "telegramChatId" = ANY(${forms}) AND id <> ${options.userId} FOR UPDATE`;
     const alreadyThisChat = account.chat !== null && forms.includes(account.chat);
+    if (!alreadyThisChat) {
+      const [{ inside }] = await tx<[{ inside: boolean }]>`
+        SELECT telegram.in_rollout(${options.userId}) AS inside`;
+      if (!inside) return { ok: false, reason: "not-in-rollout" } as const;
+    }
     if (!options.proven) {
       if (others.length > 0) return { ok: false, reason: "chat-linked-elsewhere" } as const;
       if (account.chat !== null && !alreadyThisChat)

@@ -5,8 +5,9 @@ import { createBusyLocks } from "./busy-locks.ts";
 import { createDelivery } from "./deliver.ts";
 import { Doorbell } from "./doorbell.ts";
 import { claimLimitFor, createDrain } from "./drain.ts";
+import { release } from "./outbox.ts";
 import { rateLimiter, semaphore } from "./pacing.ts";
-import { createRowSender } from "./send-row.ts";
+import { createRowSender, type SendRow } from "./send-row.ts";
 import { createSender } from "./sender.ts";
 import { type Emit, type NotifierEvent, newRunState } from "./state.ts";
 
@@ -33,6 +34,11 @@ export interface NotifierOptions {
   perCustomer?: number;
   /** false: claim and send nothing; events wait. Defaults to true. */
   enabled?: boolean;
+  /**
+   * Notifications paused by the operator (src/controls.ts): rows already claimed are given
+   * back unsent (the claim itself leases nothing while paused). Defaults to never.
+   */
+  paused?: () => boolean;
   workerId?: string;
   /** How long a claimed row is reserved for this process. Defaults to 30 s. */
   leaseSeconds?: number;
@@ -77,7 +83,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     connections: concurrency,
   });
   const busy = createBusyLocks(options.databaseUrl);
-  const sendRow = createRowSender({
+  const sendEach = createRowSender({
     sql,
     logger,
     emit,
@@ -91,6 +97,17 @@ export function createNotifier(options: NotifierOptions): Notifier {
     leaseMarginMs: Math.min(5_000, leaseSeconds * 250),
     maxAgeMs: options.maxAgeMs ?? 24 * 3600 * 1000,
   });
+  const paused = options.paused ?? (() => false);
+  // The pause gate: a batch claimed before the pause stops at its next message; the row
+  // and (deliver.ts) the customer's later ones go back to the outbox, in order.
+  const sendRow: SendRow = async (row, ...rest) => {
+    if (!paused()) return sendEach(row, ...rest);
+    // The next claim waits a second: should this copy lag behind a resume, the drain
+    // claims once a second, not as fast as it can; after a resume, a second at most.
+    state.pausedUntil = Math.max(state.pausedUntil, performance.now() + 1_000);
+    await release(sql, [row.id]);
+    return false;
+  };
   const deliverBatch = createDelivery({
     sql,
     logger,

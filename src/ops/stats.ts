@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { countInStage, describeControls, type RolloutStage, readControls } from "../controls.ts";
 import {
   type DayEngagement,
   type DeliveryDay,
@@ -21,6 +22,18 @@ export interface Stats {
   engagement: DayEngagement[];
   /** Messages per UTC day over every kind, the last 7 days (telegram.delivery_daily). */
   daily: DeliveryDay[];
+  /** The operator controls (scripts/rollout.ts, scripts/notifications.ts). */
+  controls: {
+    stage: RolloutStage;
+    betaPercent: number;
+    paused: boolean;
+    pausedSince: string | null;
+    pausedReason: string | null;
+    /** Customers the stage lets in, of all `customers`; `linked` of them have a chat. */
+    inStage: { customers: number; linked: number; total: number };
+    /** The line the text output prints. */
+    summary: string;
+  };
 }
 interface Rate {
   sent: number;
@@ -57,6 +70,7 @@ export async function collectStats(sql: postgres.Sql): Promise<Stats> {
      WHERE day > current_date - 30 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`;
   const engagement = (await engagementDaily(sql, 7)).reverse();
   const daily = (await deliveryDaily(sql, 7)).filter((d) => d.kind === null);
+  const controls = await readControls(sql);
   return {
     linked: linked as Stats["linked"],
     delivery: { last24h: await rate("24 hours"), last7Days: await rate("7 days") },
@@ -64,6 +78,15 @@ export async function collectStats(sql: postgres.Sql): Promise<Stats> {
     commands: [...commands],
     engagement,
     daily,
+    controls: {
+      stage: controls.stage,
+      betaPercent: controls.betaPercent,
+      paused: controls.pausedAt !== null,
+      pausedSince: controls.pausedAt?.toISOString() ?? null,
+      pausedReason: controls.pausedReason,
+      inStage: await countInStage(sql),
+      summary: describeControls(controls),
+    },
   };
 }
 
@@ -77,6 +100,5 @@ export function formatStats(s: Stats): string {
     `Backlog: ${s.backlog.waiting} waiting${s.backlog.waiting > 0 ? `, oldest ${Math.round(s.backlog.oldestSeconds)} s` : ""}`,
     `Most used commands (30 days): ${s.commands.length === 0 ? "none yet" : s.commands.map((c) => `${c.command} ${c.uses}`).join(", ")}`,
     `Active chats (7 days): ${s.engagement.length === 0 ? "none yet" : s.engagement.map((e) => `${e.day} ${e.activeChats} (${e.linkedChats} linked)`).join(", ")}`,
-    `Messages per day (7 days, UTC): ${s.daily.length === 0 ? "none yet" : s.daily.map((d) => `${d.day} ${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped`).join("; ")}`,
   ].join("\n");
 }

@@ -54,10 +54,10 @@ export function renderStatusPage(data: StatusData): string {
 
 function healthSection(data: StatusData): string {
   const { controls, stats } = data;
-  const rows: Array<[string, string]> = Object.entries(data.health).map(([part, health]) => [
-    part.replaceAll("_", " "),
-    partText(health),
-  ]);
+  // The controls part is shown below from telegram.controls itself (stage, pause).
+  const rows: Array<[string, string]> = Object.entries(data.health)
+    .filter(([part]) => part !== "controls")
+    .map(([part, health]) => [part.replaceAll("_", " "), partText(health)]);
   rows.push([
     "triggers",
     data.missing.length === 0
@@ -230,7 +230,8 @@ function partText(health: PartHealth): string {
   if (health === "standby" || health === "disabled") return esc(health);
   if (typeof health === "string")
     return `<span class="warn">${esc(health.replaceAll("_", " "))}</span>`;
-  return `<span class="fail">${esc(health.error)}</span>`;
+  if ("error" in health) return `<span class="fail">${esc(health.error)}</span>`;
+  return esc(`${health.stage}${health.paused ? ", paused" : ""}`);
 }
 
 function definitions(rows: Array<[string, string]>): string {
