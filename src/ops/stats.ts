@@ -100,5 +100,7 @@ export function formatStats(s: Stats): string {
     `Backlog: ${s.backlog.waiting} waiting${s.backlog.waiting > 0 ? `, oldest ${Math.round(s.backlog.oldestSeconds)} s` : ""}`,
     `Most used commands (30 days): ${s.commands.length === 0 ? "none yet" : s.commands.map((c) => `${c.command} ${c.uses}`).join(", ")}`,
     `Active chats (7 days): ${s.engagement.length === 0 ? "none yet" : s.engagement.map((e) => `${e.day} ${e.activeChats} (${e.linkedChats} linked)`).join(", ")}`,
+    `Messages per day (7 days, UTC): ${s.daily.length === 0 ? "none yet" : s.daily.map((d) => `${d.day} ${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped`).join("; ")}`,
+    `Controls: ${s.controls.summary}; ${s.controls.inStage.customers} of ${s.controls.inStage.total} customers in the stage (${s.controls.inStage.linked} linked)`,
   ].join("\n");
 }
