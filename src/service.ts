@@ -22,11 +22,12 @@ import {
   backlogHealth,
   botHealth,
   composeHealth,
+  currentListenerHealth,
   databaseHealth,
-  listenerHealth,
   type PartChecks,
   probeTelegram,
   schemaHealth,
+  senderHealth,
   switchOverHealth,
   type TelegramWatch,
   watchTelegram,
@@ -35,6 +36,7 @@ import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
 import { createMetrics, type Metrics, recordNotifierEvent, watchParts } from "./metrics.ts";
+import { type NotifierLeader, startNotifierLeader } from "./notifier/leader.ts";
 import { createNotifier, type Notifier, type NotifierEvent } from "./notifier/notifier.ts";
 import {
   type PollingLeader,
@@ -151,7 +153,11 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   const { config, logger, sql, shutdown } = wiring;
   const runBotPart = options.only !== "notifier";
   const runNotifierPart = options.only !== "bot";
-  const notifier = runNotifierPart ? notifierPart(wiring) : undefined;
+  // With the kill switch off the notifier sends nothing: it does not take the sender's lock.
+  const notifier = runNotifierPart && !config.telegram.enabled ? notifierPart(wiring) : undefined;
+  let sender: NotifierLeader | undefined;
+  const currentNotifier = () => sender?.current() ?? notifier;
+  const senderState = () => sender?.state() ?? (notifier ? "disabled" : "standby");
   const bot = runBotPart ? botPart(wiring) : undefined;
   let updates: Updates | undefined;
   const webhookWatch = config.telegram.enabled ? webhookPart(wiring) : undefined;
@@ -170,7 +176,8 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   const reachable = databaseHealth(sql, { logger });
   const checks = {
     database: schemaHealth(sql, reachable),
-    listener: notifier && listenerHealth(notifier),
+    listener: runNotifierPart ? currentListenerHealth(currentNotifier, senderState) : undefined,
+    notifier: runNotifierPart ? senderHealth(senderState) : undefined,
     bot:
       bot &&
       botHealth(
@@ -179,7 +186,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
         () => updates?.poller()?.state(),
       ),
     telegram: config.telegram.enabled ? wiring.telegram.check : () => "disabled" as const,
-    backlog: notifier && backlogHealth(sql),
+    backlog: runNotifierPart ? backlogHealth(sql) : undefined,
     switch_over: switchOverHealth(sql, () => webhookWatch?.foreign()),
   };
   const http = await httpPart(wiring, webhook, checks);
@@ -194,13 +201,18 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
       listener: listener === "ok",
       telegram: wiring.telegram.state() === "ok",
       poller: poller === "ok",
-      notifier: notifier !== undefined && config.telegram.enabled && !notifier.health().fatal,
+      notifier: runNotifierPart && config.telegram.enabled && !currentNotifier()?.health().fatal,
     };
   });
   if (config.telegram.enabled) telegramProbe(wiring);
   if (notifier) {
     await notifier.start();
     shutdown.add("notifier", () => notifier.stop({ timeoutMs: 2_500 }));
+  }
+  if (runNotifierPart && config.telegram.enabled) {
+    const leader = senderPart(wiring);
+    sender = leader;
+    shutdown.add("notifier", () => leader.stop());
   }
   if (bot) updates = updatesPart(wiring, bot, webhookWatch);
   if (bot && config.telegram.enabled) void setProfile(bot.api, logger);
@@ -236,6 +248,21 @@ function webhookPart({ config, logger, metrics, shutdown }: Wiring): WebhookWatc
   );
   shutdown.add("webhook watch", () => watch.stop());
   return watch;
+}
+
+/**
+ * The notifier under the sender's lock: it runs in one instance at a time, so the send
+ * budget is the bot's (src/notifier/leader.ts).
+ */
+function senderPart(wiring: Wiring): NotifierLeader {
+  const { database, sql, logger, metrics } = wiring;
+  return startNotifierLeader({
+    sql,
+    databaseUrl: database.directUrl,
+    logger: logger.child({ part: "notifier" }),
+    create: () => notifierPart(wiring),
+    onChange: (active) => metrics.notifierActive.set(active ? 1 : 0),
+  });
 }
 
 /** The notifier, not yet started: events from the outbox to Telegram. */
