@@ -148,7 +148,8 @@ export function listenerHealth(notifier: {
 
 /**
  * The LISTEN connection of the notifier that runs now; while none does, `standby` (another
- * instance sends) or an error when the sender's lock cannot be tried (no connection).
+ * instance sends), or an error before the sender's lock was first tried or when it cannot
+ * be tried (no connection).
  */
 export function currentListenerHealth(
   notifier: () => Parameters<typeof listenerHealth>[0] | undefined,
@@ -157,20 +158,27 @@ export function currentListenerHealth(
   return () => {
     const current = notifier();
     if (current) return listenerHealth(current)();
-    return sender() === "unreachable"
-      ? { error: "not listening (no database connection)" }
-      : "standby";
+    const state = sender();
+    if (state === "starting") return { error: "not listening (starting)" };
+    if (state === "unreachable") return { error: "not listening (no database connection)" };
+    return "standby";
   };
 }
 
 /** What src/notifier/leader.ts says of this instance, or `disabled` by the kill switch. */
-export type SenderState = "active" | "standby" | "unreachable" | "stopped" | "disabled";
+export type SenderState =
+  | "active"
+  | "standby"
+  | "unreachable"
+  | "starting"
+  | "stopped"
+  | "disabled";
 
 /**
  * The notifier of one instance among several (src/notifier/leader.ts): `ok` while this
- * instance sends, `standby` while another one does (or before the lock was first tried),
- * `unknown` while the lock cannot be tried (the `database` part says why), `disabled` by
- * the kill switch.
+ * instance sends, `standby` while another one does, `unknown` before the lock was first
+ * tried or while it cannot be (the `database` part says why), `disabled` by the kill
+ * switch.
  */
 export function senderHealth(state: () => SenderState): PartCheck {
   const parts = {
@@ -178,6 +186,7 @@ export function senderHealth(state: () => SenderState): PartCheck {
     standby: "standby",
     stopped: "standby",
     unreachable: "unknown",
+    starting: "unknown",
     disabled: "disabled",
   } as const;
   return () => parts[state()];

@@ -57,8 +57,8 @@ describe("/healthz of the running service", () => {
       what: "the first instance healthy and polling",
     });
     const second = await start(fixtures.db.url);
-    await until(async () => (await second.health()).body.backlog === "ok", {
-      what: "the second instance answering",
+    await until(async () => (await second.health()).body.notifier === "standby", {
+      what: "the second instance standing by",
     });
     // The first instance sends the notifications and polls; the second stands by for both.
     expect(await second.health()).toEqual({

@@ -8,9 +8,10 @@ import type { Notifier } from "./notifier.ts";
 export interface NotifierLeader {
   /**
    * `active` while this instance sends, `standby` while another one does, `unreachable`
-   * while the lock cannot be tried (no database connection).
+   * while the lock cannot be tried (no database connection), `starting` before the first
+   * attempt is over.
    */
-  state(): "active" | "standby" | "unreachable" | "stopped";
+  state(): "active" | "standby" | "unreachable" | "starting" | "stopped";
   /** The notifier while this instance is active. */
   current(): Notifier | undefined;
   /** Stops sending (the notifier finishes its sends in flight) and gives the lock back. */
@@ -45,6 +46,7 @@ export interface NotifierLeaderOptions {
 export function startNotifierLeader(options: NotifierLeaderOptions): NotifierLeader {
   let current: Notifier | undefined;
   let reached = true;
+  let decided = false;
   const leader = startLeader({
     databaseUrl: options.databaseUrl,
     lock: NOTIFIER_LOCK,
@@ -57,9 +59,12 @@ export function startNotifierLeader(options: NotifierLeaderOptions): NotifierLea
     logger: options.logger,
     retryMs: options.retryMs ?? 1_000,
     onTerm: (outcome) => {
-      reached = outcome !== "failed";
+      // A term that led ended with its connection (or the service): reachable is unknown.
+      reached = outcome === "standby";
+      decided = true;
     },
     lead: async () => {
+      decided = true;
       const freed = await releaseLeases(options.sql);
       if (freed > 0) {
         options.logger.info({ rows: freed }, "notifier: released the leases of the last sender");
@@ -70,6 +75,7 @@ export function startNotifierLeader(options: NotifierLeaderOptions): NotifierLea
       await notifier.start();
       return {
         async stop() {
+          reached = false;
           current = undefined;
           options.onChange?.(false);
           await notifier.stop({ timeoutMs: options.stopTimeoutMs ?? 2_500 });
@@ -81,7 +87,9 @@ export function startNotifierLeader(options: NotifierLeaderOptions): NotifierLea
     state: () => {
       const state = leader.state();
       if (state === "leader") return "active";
-      return state === "standby" && !reached ? "unreachable" : state;
+      if (state === "stopped") return state;
+      if (!decided) return "starting";
+      return reached ? "standby" : "unreachable";
     },
     current: () => current,
     stop: () => leader.stop(),
