@@ -163,6 +163,52 @@ export function listenerHealth(notifier: {
 }
 
 /**
+ * The LISTEN connection of the notifier that runs now; while none does, `standby` (another
+ * instance sends), or an error before the sender's lock was first tried or when it cannot
+ * be tried (no connection).
+ */
+export function currentListenerHealth(
+  notifier: () => Parameters<typeof listenerHealth>[0] | undefined,
+  sender: () => SenderState,
+): PartCheck {
+  return () => {
+    const current = notifier();
+    if (current) return listenerHealth(current)();
+    const state = sender();
+    if (state === "starting") return { error: "not listening (starting)" };
+    if (state === "unreachable") return { error: "not listening (no database connection)" };
+    return "standby";
+  };
+}
+
+/** What src/notifier/leader.ts says of this instance, or `disabled` by the kill switch. */
+export type SenderState =
+  | "active"
+  | "standby"
+  | "unreachable"
+  | "starting"
+  | "stopped"
+  | "disabled";
+
+/**
+ * The notifier of one instance among several (src/notifier/leader.ts): `ok` while this
+ * instance sends, `standby` while another one does, `unknown` before the lock was first
+ * tried or while it cannot be (the `database` part says why), `disabled` by the kill
+ * switch.
+ */
+export function senderHealth(state: () => SenderState): PartCheck {
+  const parts = {
+    active: "ok",
+    standby: "standby",
+    stopped: "standby",
+    unreachable: "unknown",
+    starting: "unknown",
+    disabled: "disabled",
+  } as const;
+  return () => parts[state()];
+}
+
+/**
  * The bot: `disabled` by the kill switch; in webhook mode `ok`; in polling mode `standby`
  * while another instance polls (or before the polling lock was first tried), else what
  * this instance's getUpdates last said: `ok`, `conflict` (409: a webhook is set or another

@@ -58,6 +58,8 @@ export interface Metrics {
   readonly partUp: client.Gauge<"part">;
   /** 1 while Telegram's webhook points at a URL that is not ours (src/switch-over.ts). */
   readonly foreignWebhook: client.Gauge;
+  /** 1 while this instance is the one that sends notifications (src/notifier/leader.ts). */
+  readonly notifierActive: client.Gauge;
 }
 
 /**
@@ -127,6 +129,11 @@ export function createMetrics(sql: postgres.Sql | undefined): Metrics {
       help: "1 while Telegram's webhook for the token points at a URL that is not this service's (the website's own bot receives the customers' commands), else 0. Checked at start and every 5 minutes.",
       registers,
     }),
+    notifierActive: new client.Gauge({
+      name: "telegram_notifier_active",
+      help: "1 while this instance sends the notifications (it holds the sender lock; of several instances one sends and the others stand by), else 0.",
+      registers,
+    }),
   };
   new client.Gauge({
     name: "telegram_customer_bot_build_info",
@@ -152,6 +159,7 @@ function zero(metrics: Metrics): void {
   for (const type of UPDATE_TYPES) metrics.updates.inc({ type }, 0);
   for (const part of PARTS) metrics.partUp.set({ part }, 0);
   metrics.foreignWebhook.set(0);
+  metrics.notifierActive.set(0);
 }
 
 /** Reads whether each part is up when Prometheus scrapes (a part not running is 0). */

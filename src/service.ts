@@ -24,11 +24,12 @@ import {
   botHealth,
   composeHealth,
   controlsHealth,
+  currentListenerHealth,
   databaseHealth,
-  listenerHealth,
   type PartChecks,
   probeTelegram,
   schemaHealth,
+  senderHealth,
   switchOverHealth,
   type TelegramWatch,
   watchTelegram,
@@ -43,6 +44,7 @@ import {
   watchControlGauges,
   watchParts,
 } from "./metrics.ts";
+import { type NotifierLeader, startNotifierLeader } from "./notifier/leader.ts";
 import { createNotifier, type Notifier, type NotifierEvent } from "./notifier/notifier.ts";
 import {
   type PollingLeader,
@@ -161,10 +163,15 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   const runBotPart = options.only !== "notifier";
   const runNotifierPart = options.only !== "bot";
   const controls = await controlsPart(wiring);
-  const notifier = runNotifierPart ? notifierPart(wiring, controls) : undefined;
+  // With the kill switch off the notifier sends nothing: it does not take the sender's lock.
+  const notifier =
+    runNotifierPart && !config.telegram.enabled ? notifierPart(wiring, controls) : undefined;
+  let sender: NotifierLeader | undefined;
+  const currentNotifier = () => sender?.current() ?? notifier;
+  const senderState = () => sender?.state() ?? (notifier ? "disabled" : "standby");
   // On resume the notifier goes at once (the database also rings it).
   controls.onChange((now, before) => {
-    if (before.pausedAt && !now.pausedAt) notifier?.drainNow();
+    if (before.pausedAt && !now.pausedAt) currentNotifier()?.drainNow();
   });
   const bot = runBotPart ? botPart(wiring) : undefined;
   let updates: Updates | undefined;
@@ -184,7 +191,8 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
   const reachable = databaseHealth(sql, { logger });
   const checks = {
     database: schemaHealth(sql, reachable),
-    listener: notifier && listenerHealth(notifier),
+    listener: runNotifierPart ? currentListenerHealth(currentNotifier, senderState) : undefined,
+    notifier: runNotifierPart ? senderHealth(senderState) : undefined,
     bot:
       bot &&
       botHealth(
@@ -193,7 +201,7 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
         () => updates?.poller()?.state(),
       ),
     telegram: config.telegram.enabled ? wiring.telegram.check : () => "disabled" as const,
-    backlog: notifier && backlogHealth(sql),
+    backlog: runNotifierPart ? backlogHealth(sql) : undefined,
     switch_over: switchOverHealth(sql, () => webhookWatch?.foreign()),
     controls: controlsHealth(controls.current),
   };
@@ -210,13 +218,18 @@ async function startParts(wiring: Wiring, options: ServiceOptions): Promise<Serv
       listener: listener === "ok",
       telegram: wiring.telegram.state() === "ok",
       poller: poller === "ok",
-      notifier: notifier !== undefined && config.telegram.enabled && !notifier.health().fatal,
+      notifier: runNotifierPart && config.telegram.enabled && !currentNotifier()?.health().fatal,
     };
   });
   if (config.telegram.enabled) telegramProbe(wiring);
   if (notifier) {
     await notifier.start();
     shutdown.add("notifier", () => notifier.stop({ timeoutMs: 2_500 }));
+  }
+  if (runNotifierPart && config.telegram.enabled) {
+    const leader = senderPart(wiring, controls);
+    sender = leader;
+    shutdown.add("notifier", () => leader.stop());
   }
   if (bot) updates = updatesPart(wiring, bot, webhookWatch);
   if (bot && config.telegram.enabled) void setProfile(bot.api, logger);
@@ -263,6 +276,21 @@ async function controlsPart({ logger, database, sql, shutdown }: Wiring): Promis
   if (now && (now.stage !== "everyone" || now.pausedAt))
     logger.warn(`controls: ${describeControls(now)} (npm run rollout, npm run notifications)`);
   return controls;
+}
+
+/**
+ * The notifier under the sender's lock: it runs in one instance at a time, so the send
+ * budget is the bot's (src/notifier/leader.ts).
+ */
+function senderPart(wiring: Wiring, controls: ControlsWatch): NotifierLeader {
+  const { database, sql, logger, metrics } = wiring;
+  return startNotifierLeader({
+    sql,
+    databaseUrl: database.directUrl,
+    logger: logger.child({ part: "notifier" }),
+    create: () => notifierPart(wiring, controls),
+    onChange: (active) => metrics.notifierActive.set(active ? 1 : 0),
+  });
 }
 
 /** The notifier, not yet started: events from the outbox to Telegram. */

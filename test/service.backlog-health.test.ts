@@ -58,6 +58,7 @@ describe("/healthz backlog", () => {
         status: "degraded",
         database: "ok",
         listener: "ok",
+        notifier: "disabled",
         bot: "disabled",
         telegram: "disabled",
         backlog: "behind",

@@ -46,6 +46,7 @@ describe("/healthz of the running service", () => {
         status: "ok",
         database: "ok",
         listener: "ok",
+        notifier: "ok",
         bot: "ok",
         telegram: "ok",
         backlog: "ok",
@@ -57,15 +58,17 @@ describe("/healthz of the running service", () => {
       what: "the first instance healthy and polling",
     });
     const second = await start(fixtures.db.url);
-    await until(async () => (await second.health()).body.listener === "ok", {
-      what: "the second instance listening",
+    await until(async () => (await second.health()).body.notifier === "standby", {
+      what: "the second instance standing by",
     });
+    // The first instance sends the notifications and polls; the second stands by for both.
     expect(await second.health()).toEqual({
       status: 200,
       body: {
         status: "ok",
         database: "ok",
-        listener: "ok",
+        listener: "standby",
+        notifier: "standby",
         bot: "standby",
         telegram: "ok",
         backlog: "ok",
@@ -99,6 +102,7 @@ describe("/healthz of the running service", () => {
       status: "unhealthy",
       database: { error: "database unreachable" },
       listener: { error: expect.any(String) },
+      notifier: expect.any(String),
       bot: expect.any(String),
       telegram: expect.any(String),
       backlog: "unknown",

@@ -61,6 +61,7 @@ describe("a webhook set while the service polls", () => {
         status: "degraded",
         database: "ok",
         listener: "ok",
+        notifier: "ok",
         bot: "conflict",
         telegram: "ok",
         backlog: "ok",

@@ -6,6 +6,8 @@
  * Used from TypeScript:
  *   (1952803941, 3)       POLLING_LOCK: the instance that long-polls Telegram holds it
  *                         (session lock on a connection of its own, src/polling.ts).
+ *   (1952803941, 4)       NOTIFIER_LOCK: the instance that sends notifications holds it
+ *                         (session lock on a connection of its own, src/notifier/leader.ts).
  *
  * Used by our SQL functions (the migrations in migrations/committed):
  *   (1952803941, 1)       no longer used: telegram.notifier_is_idle() tested it until
@@ -27,6 +29,9 @@ export const LOCK_CLASS = 1952803941;
 
 /** Held by the instance that long-polls Telegram: one getUpdates caller per bot token. */
 export const POLLING_LOCK = [LOCK_CLASS, 3] as const;
+
+/** Held by the instance that sends notifications: one send budget per bot token. */
+export const NOTIFIER_LOCK = [LOCK_CLASS, 4] as const;
 
 /** The ring locks' ids (class LOCK_CLASS), taken and probed by our SQL functions only. */
 export const RING_LOCK_IDS = { first: 32, last: 47 } as const;
