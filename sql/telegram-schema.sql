@@ -18,7 +18,7 @@
 -- Advisory locks taken in SQL, all of class 1952803941 ('tele' in ASCII); the keys the
 -- service takes from TypeScript are named in src/db/locks.ts. What each lock means is in
 -- the COMMENT of the function that takes it:
---   telegram.claim_batch: pg_advisory_xact_lock(1952803941, 2)
+--   telegram.claim_batch_all: pg_advisory_xact_lock(1952803941, 2)
 --   telegram.notifier_is_idle: pg_try_advisory_xact_lock_shared(1952803941, 32 + pg_catalog.pg_backend_pid() % 16)
 --   telegram.notifier_set_busy: pg_advisory_lock(1952803941, k)
 
@@ -400,9 +400,33 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.chat_fingerprint(stored text) FROM PUBLIC;
 
--- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql, 000018-rollout-and-pause.sql, 000021-test-message-and-broadcast.sql (the definition below is the live one)
+-- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql, 000018-rollout-and-pause.sql, 000021-test-message-and-broadcast.sql, 000022-claim-when-idle.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
+ RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  -- Nothing to claim: no new event, and no pending row that is due and free (a retry
+  -- come due, a lease run out). Read without the claim lock: an event committed after
+  -- this look rings the bell (or is waited for when the notifier takes its ring locks),
+  -- and a claim follows.
+  IF NOT EXISTS (SELECT FROM telegram.events)
+     AND NOT EXISTS (SELECT FROM telegram.outbox o
+                      WHERE o.status = 'pending'
+                        AND (o.due_at IS NULL OR o.due_at <= now())
+                        AND (o.locked_until IS NULL OR o.locked_until < now())) THEN
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT * FROM telegram.claim_batch_all(p_worker, p_limit, p_per_customer, p_lease_seconds, p_scan);
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The notifier''s claim: answers nothing at once when nothing may be claimed; else telegram.claim_batch_all: ingests events, settles the skipped (returned first, skipped_reason set), leases due rows per customer in order (returned after). Leases expire, so calling it by hand delays those rows by the lease.';
+
+-- (no migration names it: written by hand?)
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.claim_batch_all(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
  RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
  LANGUAGE plpgsql
 AS $function$
@@ -498,8 +522,8 @@ BEGIN
    ORDER BY l.id;
 END
 $function$;
-REVOKE EXECUTE ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) FROM PUBLIC;
-COMMENT ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The notifier''s claim: ingests events, settles the skipped (returned first, skipped_reason set: user deleted, not linked, blocked, not in rollout stage, muted), leases due rows per customer in order (returned after), none while paused (telegram.controls). Leases expire, so calling it by hand delays those rows by the lease.';
+REVOKE EXECUTE ON FUNCTION telegram.claim_batch_all(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.claim_batch_all(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The claim (called by telegram.claim_batch when something may be claimed): ingests events, settles the skipped (returned first, skipped_reason set), leases due rows per customer in order (returned after).';
 
 -- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}

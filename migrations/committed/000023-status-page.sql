@@ -1,5 +1,5 @@
---! Previous: sha1:44402067ab2693b0cd47ea2ccf15abacbdb5b274
---! Hash: sha1:edfe4379dfba63a8734dd679625b46cc0259807e
+--! Previous: sha1:f901c4206b694998f124de423b84083190c02ecf
+--! Hash: sha1:e467f5ac50fb4b1154b777c659cd3577d8465470
 --! Message: status-page
 
 -- The status page (issue 22) and scripts/stats.ts read the last days from these

@@ -7,6 +7,7 @@
 import http from "node:http";
 import { Logger, run } from "graphile-worker";
 import { ChatIdCipher } from "../../src/chat-id.ts";
+import { customerLocale } from "../../src/format.ts";
 import { renderNotification } from "../../src/notifier/render.ts";
 
 const env = process.env;
@@ -26,6 +27,8 @@ interface Payload {
   status: string;
   kind: string;
   at: string;
+  language: string | null;
+  timezone: string | null;
 }
 
 /** POSTs one sendMessage; throws (so graphile-worker retries the job) unless Telegram says ok. */
@@ -80,9 +83,11 @@ const runner = await run({
           paid: null,
           createdAt: new Date(p.at),
           firstName: p.firstName,
-          timezone: "UTC",
+          timezone: p.timezone ?? "",
         },
-        "en",
+        // As the notifier does (send-row.ts): the customer's language, else English; the
+        // customer's time zone, else the shop's (SHOP_TIMEZONE's default).
+        customerLocale({ website: p.language }),
         "https://compucar.pro",
       );
       await sendMessage({

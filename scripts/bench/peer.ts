@@ -1,8 +1,9 @@
 /**
  * The reference line: graphile-worker doing the notifier's job. Its trigger enqueues the
  * event with graphile_worker.add_job (as its documentation shows); its task (peer-worker.ts)
- * decrypts the chat id, renders the same message and POSTs sendMessage with a keep-alive
- * client to the same Bot API double.
+ * decrypts the chat id, renders the same message (the customer's language and time zone,
+ * else the shop's; escaping; the button) and POSTs sendMessage with a keep-alive client
+ * to the same Bot API double.
  */
 import { Logger, runMigrations } from "graphile-worker";
 import postgres from "postgres";
@@ -16,6 +17,7 @@ CREATE FUNCTION public.bench_peer_enqueue() RETURNS trigger LANGUAGE plpgsql AS 
 BEGIN
   PERFORM graphile_worker.add_job('send', json_build_object(
             'chat', u."telegramChatId", 'firstName', u."firstName", 'fileId', NEW.id,
+            'language', u.language, 'timezone', u.timezone,
             'label', NEW."originalFilename", 'status', NEW.status, 'kind', TG_OP, 'at', now()))
      FROM public.users u
     WHERE u.id = NEW."userId" AND u."telegramChatId" IS NOT NULL;

@@ -13,6 +13,11 @@
  *   RSS of the notifier process, the rate of the last tenth against the first.
  * - Telegram's limit: the double answers 429 + retry_after beyond 30 sendMessage per
  *   second; delivered rate against the allowed one, and nothing lost.
+ * - service (only when asked for: `npm run bench -- --only service`): latency at 20/s
+ *   under `npm start` (the whole service: the bot long-polling the double, HTTP and the
+ *   notifier), the notifier alone and graphile-worker, taking turns, each started and
+ *   idle before the clock runs from the website's COMMIT; drains of 20,000, `npm start`
+ *   against graphile-worker; CPU per delivered message (notifier + PostgreSQL) for both.
  *
  * Ours runs as `npm start` does (the dist/main.mjs bundle under node
  * --max-semi-space-size=2 --max-old-space-size=96, here with --only notifier, LOG_LEVEL info), in a
@@ -20,7 +25,7 @@
  * 500). Each process is timed from its first delivered message, so start-up is left out.
  *
  *   npx tsx scripts/bench/pipeline.ts [--seconds 60] [--rate 20] [--events 20000]
- *     [--backlog 100000] [--drains 3] [--turns 3] [--no-peer] [--only latency,throughput,backlog,limited]
+ *     [--backlog 100000] [--drains 3] [--turns 3] [--no-peer] [--only latency,throughput,backlog,limited,service]
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -35,7 +40,12 @@ import { peakRss, processCpuSeconds, serverCpuSeconds } from "./lib/proc.ts";
 import { type BenchRow, median, percentile, plural } from "./lib/report.ts";
 import { installPeer, useTriggers } from "./peer.ts";
 
-type Who = "ours" | "peer";
+/**
+ * ours: `npm start --only notifier`; service: `npm start`, the whole service (the bot
+ * long-polling the double, HTTP, the notifier); peer: graphile-worker 0.18.
+ */
+type Who = "ours" | "service" | "peer";
+type Part = "latency" | "throughput" | "backlog" | "limited" | "service";
 
 export interface PipelineOptions {
   /** Latency run length. Defaults to 60 s. */
@@ -54,8 +64,12 @@ export interface PipelineOptions {
   drains?: number;
   /** Also run graphile-worker. Defaults to true. */
   peer?: boolean;
-  /** Run only these parts. Defaults to all. */
-  only?: ReadonlyArray<"latency" | "throughput" | "backlog" | "limited">;
+  /**
+   * Run only these parts. Defaults to all but `service` (which `npm run bench` runs as a
+   * part of its own): latency and drain under the whole `npm start` service, the notifier
+   * alone and graphile-worker side by side, with CPU per delivered message.
+   */
+  only?: ReadonlyArray<Part>;
   log?: (line: string) => void;
 }
 
@@ -88,33 +102,21 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
     await seedCustomers(sql, cipher, customers);
     const who: Who[] = withPeer ? ["ours", "peer"] : ["ours"];
 
-    const run = (part: "latency" | "throughput" | "backlog" | "limited") =>
-      !options.only || options.only.includes(part);
+    const run = (part: Part) => (options.only ? options.only.includes(part) : part !== "service");
 
     // 1. Latency at a steady rate: ours and the peer take turns (three each by default),
     // and each side's latencies are pooled, so a slow minute of the machine falls on both.
     if (run("latency")) {
       const latency: Partial<Record<Who, { p50: number; p99: number; n: number }>> = {};
-      const pooled: Record<Who, number[]> = { ours: [], peer: [] };
-      const perTurn = Math.max(1, Math.round((seconds * rate) / turns));
-      for (let t = 1; t <= turns; t++) {
-        for (const w of who) {
-          const prefix = `lat${t}-${w}`;
-          await seedFiles(sql, prefix, 1, perTurn, 100);
-          await seedFiles(sql, `warm${t}-${w}`, 1, 20, 20);
-          const got = await measureLatency(sql, db.url, key, w, {
-            prefix,
-            warmPrefix: `warm${t}-${w}`,
-            total: perTurn,
-            rate,
-            log,
-          });
-          pooled[w].push(...got);
-          log(
-            `latency ${w} (${t} of ${turns}): p50 ${median(got).toFixed(2)} ms, p99 ${percentile(got, 99).toFixed(2)} ms`,
-          );
-        }
-      }
+      const { pooled } = await latencyTurns(
+        sql,
+        db.url,
+        key,
+        who,
+        { seconds, rate, turns, tag: "lat", log },
+        (w, t, got) =>
+          `latency ${w} (${t} of ${turns}): p50 ${median(got.latencies).toFixed(2)} ms, p99 ${percentile(got.latencies, 99).toFixed(2)} ms`,
+      );
       for (const w of who) {
         latency[w] = {
           p50: median(pooled[w]),
@@ -149,24 +151,15 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
     // turns, `drains` times each, and each side's median run is the figure: one slow
     // moment of this shared machine then decides neither the row nor the comparison.
     if (run("throughput")) {
-      const tpCustomers = Math.ceil(events / perCustomer);
-      const runs: Record<Who, DrainResult[]> = { ours: [], peer: [] };
-      for (let r = 1; r <= drains; r++) {
-        for (const w of who) {
-          const prefix = `tp-${w}-${r}`;
-          await seedFiles(sql, prefix, perCustomer, tpCustomers, tpCustomers);
-          const result = await measureDrain(sql, db.url, key, w, {
-            prefix,
-            rounds: perCustomer,
-            log,
-            postmaster,
-          });
-          runs[w].push(result);
-          log(
-            `throughput ${w} (${r} of ${drains}): ${result.rate.toFixed(0)} messages/s, ${describeOrder(result)}; ${describeCpu(result)}`,
-          );
-        }
-      }
+      const runs = await drainTurns(
+        sql,
+        db.url,
+        key,
+        who,
+        { events, drains, tag: "tp", log, postmaster },
+        (w, r, result) =>
+          `throughput ${w} (${r} of ${drains}): ${result.rate.toFixed(0)} messages/s, ${describeOrder(result)}; ${describeCpu(result)}`,
+      );
       const drained: Partial<Record<Who, DrainResult>> = {
         ours: medianRun(runs.ours),
         peer: medianRun(runs.peer),
@@ -268,11 +261,213 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
         },
       );
     }
+    // 5. Under `npm start`: the whole service (the bot long-polling the double too), the
+    // notifier alone and graphile-worker, taking turns; then drains, `npm start` against
+    // graphile-worker, with the CPU each delivered message cost.
+    if (run("service")) rows.push(...(await benchService(sql, db.url, key, options, postmaster)));
     return rows;
   } finally {
     await sql.end();
     await db.stop();
   }
+}
+
+/** CPU time per delivered message, µs: the notifier's process and PostgreSQL's. */
+interface MessageCpu {
+  notifier: number;
+  server: number;
+}
+
+/** Commit → sendMessage latencies (ms) of one turn, and its CPU per message. */
+interface Latencies {
+  latencies: number[];
+  cpu: MessageCpu;
+}
+
+const cpuSum = (c: MessageCpu | undefined) => (c ? c.notifier + c.server : Number.NaN);
+
+function describeMessageCpu(c: MessageCpu | undefined): string {
+  return c
+    ? `${cpuSum(c).toFixed(0)} µs (notifier ${c.notifier.toFixed(0)} + PostgreSQL ${c.server.toFixed(0)})`
+    : "not run";
+}
+
+/**
+ * Latency in turns: each of `sides` in turn, `turns` times, `seconds × rate` events
+ * shared among the turns; each side's latencies pooled (so a slow minute of the machine
+ * falls on every side) and its CPU per message kept per turn. `line` is logged per turn.
+ */
+async function latencyTurns(
+  sql: postgres.Sql,
+  databaseUrl: string,
+  key: string,
+  sides: readonly Who[],
+  o: {
+    seconds: number;
+    rate: number;
+    turns: number;
+    /** Prefix of the turns' file names. */
+    tag: string;
+    log: (l: string) => void;
+    postmaster?: number;
+  },
+  line: (w: Who, turn: number, got: Latencies) => string,
+): Promise<{ pooled: Record<Who, number[]>; cpu: Record<Who, MessageCpu[]> }> {
+  const pooled: Record<Who, number[]> = { ours: [], service: [], peer: [] };
+  const cpu: Record<Who, MessageCpu[]> = { ours: [], service: [], peer: [] };
+  const perTurn = Math.max(1, Math.round((o.seconds * o.rate) / o.turns));
+  for (let t = 1; t <= o.turns; t++) {
+    for (const w of sides) {
+      const prefix = `${o.tag}${t}-${w}`;
+      await seedFiles(sql, prefix, 1, perTurn, 100);
+      await seedFiles(sql, `${o.tag}warm${t}-${w}`, 1, 20, 20);
+      const got = await measureLatency(sql, databaseUrl, key, w, {
+        prefix,
+        warmPrefix: `${o.tag}warm${t}-${w}`,
+        total: perTurn,
+        rate: o.rate,
+        log: o.log,
+        ...(o.postmaster ? { postmaster: o.postmaster } : {}),
+      });
+      pooled[w].push(...got.latencies);
+      cpu[w].push(got.cpu);
+      o.log(line(w, t, got));
+    }
+  }
+  return { pooled, cpu };
+}
+
+/**
+ * Drains in turns: `events` queued (20 per customer) and drained by each of `sides` in
+ * turn, `drains` times; every run kept. `line` is logged per run.
+ */
+async function drainTurns(
+  sql: postgres.Sql,
+  databaseUrl: string,
+  key: string,
+  sides: readonly Who[],
+  o: {
+    events: number;
+    drains: number;
+    /** Prefix of the runs' file names. */
+    tag: string;
+    log: (l: string) => void;
+    postmaster: number | undefined;
+  },
+  line: (w: Who, run: number, result: DrainResult) => string,
+): Promise<Record<Who, DrainResult[]>> {
+  const perCustomer = 20;
+  const customers = Math.ceil(o.events / perCustomer);
+  const runs: Record<Who, DrainResult[]> = { ours: [], service: [], peer: [] };
+  for (let r = 1; r <= o.drains; r++) {
+    for (const w of sides) {
+      const prefix = `${o.tag}-${w}-${r}`;
+      await seedFiles(sql, prefix, perCustomer, customers, customers);
+      const result = await measureDrain(sql, databaseUrl, key, w, {
+        prefix,
+        rounds: perCustomer,
+        log: o.log,
+        ...(o.postmaster ? { postmaster: o.postmaster } : {}),
+      });
+      runs[w].push(result);
+      o.log(line(w, r, result));
+    }
+  }
+  return runs;
+}
+
+/** The `service` part (see `PipelineOptions.only`). */
+async function benchService(
+  sql: postgres.Sql,
+  databaseUrl: string,
+  key: string,
+  options: PipelineOptions,
+  postmaster: number | undefined,
+): Promise<BenchRow[]> {
+  const seconds = options.seconds ?? 60;
+  const rate = options.rate ?? 20;
+  const events = options.events ?? 20_000;
+  const turns = options.turns ?? 3;
+  const drains = options.drains ?? 3;
+  const withPeer = options.peer ?? true;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const sides: Who[] = withPeer ? ["service", "ours", "peer"] : ["service", "ours"];
+  const name: Record<Who, string> = {
+    service: "npm start",
+    ours: "notifier alone",
+    peer: "graphile-worker",
+  };
+  const { pooled, cpu: steadyCpu } = await latencyTurns(
+    sql,
+    databaseUrl,
+    key,
+    sides,
+    { seconds, rate, turns, tag: "svc", log, postmaster },
+    (w, t, got) =>
+      `service: latency ${name[w]} (${t} of ${turns}): p50 ${median(got.latencies).toFixed(2)} ms, p99 ${percentile(got.latencies, 99).toFixed(2)} ms, CPU per message ${describeMessageCpu(got.cpu)}`,
+  );
+  const q = (w: Who, p: number) => (pooled[w].length ? percentile(pooled[w], p) : undefined);
+  const meanCpu = (w: Who): MessageCpu | undefined =>
+    steadyCpu[w].length
+      ? {
+          notifier: steadyCpu[w].reduce((a, c) => a + c.notifier, 0) / steadyCpu[w].length,
+          server: steadyCpu[w].reduce((a, c) => a + c.server, 0) / steadyCpu[w].length,
+        }
+      : undefined;
+
+  const runs = await drainTurns(
+    sql,
+    databaseUrl,
+    key,
+    withPeer ? ["service", "peer"] : ["service"],
+    { events, drains, tag: "svctp", log, postmaster },
+    (w, r, result) =>
+      `service: drain ${name[w]} (${r} of ${drains}): ${result.rate.toFixed(0)} messages/s, ${describeOrder(result)}; ${describeCpu(result)}`,
+  );
+  const drained = { service: medianRun(runs.service), peer: medianRun(runs.peer) };
+  const rates = (w: Who) => runs[w].map((r) => r.rate.toFixed(0)).join(", ");
+  const drainCpu = (r: DrainResult | undefined): MessageCpu | undefined =>
+    r ? { notifier: r.cpu.notifier, server: r.cpu.server } : undefined;
+  const latencyRow = (who: "service" | "ours", p: 50 | 99, target: number): BenchRow => ({
+    name: `${name[who]}: commit → sendMessage p${p} (${rate}/s, idle and warm)`,
+    value: q(who, p) ?? Number.NaN,
+    unit: "ms",
+    target: { op: "<=", value: target },
+    peer: q("peer", p),
+    beatPeer: who === "service",
+  });
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined ? a / b : Number.NaN;
+  return [
+    {
+      ...latencyRow("service", 50, 2),
+      note: `${plural(turns, "turn")} of ${Math.round(seconds / turns)} s each, \`npm start\` (the whole service: the bot long-polling the double, HTTP, the notifier), the notifier alone (\`--only notifier\`) and graphile-worker taking turns, each started, warmed with 20 events and idle before the clock runs from the website's COMMIT; ${pooled.service.length} / ${pooled.ours.length} / ${pooled.peer.length} events pooled`,
+    },
+    latencyRow("service", 99, 6),
+    latencyRow("ours", 50, 2),
+    latencyRow("ours", 99, 6),
+    {
+      name: `npm start: CPU per delivered message at ${rate}/s, notifier + PostgreSQL`,
+      value: cpuSum(meanCpu("service")),
+      unit: "µs",
+      peer: withPeer ? cpuSum(meanCpu("peer")) : undefined,
+      note: `mean of the turns, from the first timed COMMIT to the last message (idle timers included): npm start ${describeMessageCpu(meanCpu("service"))}, notifier alone ${describeMessageCpu(meanCpu("ours"))}${withPeer ? `, graphile-worker ${describeMessageCpu(meanCpu("peer"))}` : ""}`,
+    },
+    {
+      name: `npm start: drain ${events.toLocaleString("en-US")} events ÷ graphile-worker's`,
+      value: ratio(drained.service?.rate, drained.peer?.rate),
+      unit: "ratio",
+      target: { op: ">=", value: 2 },
+      note: `median of ${plural(drains, "run")} each, taking turns: npm start ${rates("service")}; graphile-worker ${rates("peer")} messages/s; npm start ${describeOrder(drained.service)}, graphile-worker ${describeOrder(drained.peer)}`,
+    },
+    {
+      name: "npm start: drain CPU per message (notifier + PostgreSQL) ÷ graphile-worker's",
+      value: ratio(cpuSum(drainCpu(drained.service)), cpuSum(drainCpu(drained.peer))),
+      unit: "ratio",
+      target: { op: "<=", value: 0.5 },
+      note: `median runs: npm start ${describeMessageCpu(drainCpu(drained.service))}, graphile-worker ${describeMessageCpu(drainCpu(drained.peer))}`,
+    },
+  ];
 }
 
 async function seedCustomers(sql: postgres.Sql, cipher: ChatIdCipher, count: number) {
@@ -300,6 +495,11 @@ async function seedFiles(
       FROM generate_series(1, ${rounds}) r, generate_series(0, ${count - 1}) c`;
   await sql`CREATE INDEX IF NOT EXISTS bench_filename_idx ON tuning_files ("originalFilename" text_pattern_ops)`;
   await sql`ANALYZE tuning_files`;
+}
+
+/** The triggers that record events for `who`: the whole service uses ours. */
+function triggersOf(who: Who): "ours" | "peer" {
+  return who === "peer" ? "peer" : "ours";
 }
 
 interface Running {
@@ -334,14 +534,14 @@ async function startNotifier(
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
   const args =
-    who === "ours"
-      ? // What `npm start` runs (package.json), with the notifier alone.
+    who === "peer"
+      ? [...profile, "--import", "tsx", "scripts/bench/peer-worker.ts"]
+      : // What `npm start` runs (package.json): the whole service, or the notifier alone.
         [
           ...profile,
           ...["--max-semi-space-size=2", "--max-old-space-size=96", "--enable-source-maps"],
-          ...["dist/main.mjs", "start", "--only", "notifier"],
-        ]
-      : [...profile, "--import", "tsx", "scripts/bench/peer-worker.ts"];
+          ...["dist/main.mjs", "start", ...(who === "ours" ? ["--only", "notifier"] : [])],
+        ];
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     env,
@@ -360,7 +560,7 @@ async function startNotifier(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${who} notifier exited at start:\n${tail}`);
     if (who === "peer" && started) break;
-    if (who === "ours") {
+    if (who !== "peer") {
       const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
         (r) => r.status === 200,
         () => false,
@@ -400,9 +600,11 @@ async function measureLatency(
     total: number;
     rate: number;
     log: (l: string) => void;
+    /** The postmaster's pid, for the server's CPU time. */
+    postmaster?: number;
   },
-): Promise<number[]> {
-  await useTriggers(sql, who);
+): Promise<Latencies> {
+  await useTriggers(sql, triggersOf(who));
   const double = await BotApiDouble.start({ token: TOKEN });
   const running = await startNotifier(who, databaseUrl, key, double, 0);
   try {
@@ -414,6 +616,11 @@ async function measureLatency(
     }
     await untilSent(double, 20, 30_000);
     await sleep(500);
+    const cpuAt = async () => ({
+      notifier: await processCpuSeconds(running.pid),
+      server: o.postmaster ? await serverCpuSeconds(o.postmaster) : Number.NaN,
+    });
+    const cpuBefore = await cpuAt();
     const committed = new Array<number>(o.total);
     const start = performance.now();
     for (let i = 0; i < o.total; i++) {
@@ -425,6 +632,7 @@ async function measureLatency(
       committed[i] = performance.now();
     }
     await untilSent(double, 20 + o.total, 60_000);
+    const cpuAfter = await cpuAt();
     const latencies: number[] = [];
     const pattern = new RegExp(`${o.prefix}-r1-c(\\d+)\\.bin`);
     for (const m of double.sent()) {
@@ -434,7 +642,14 @@ async function measureLatency(
     }
     if (latencies.length < o.total)
       o.log(`latency ${who}: only ${latencies.length} of ${o.total} messages arrived`);
-    return latencies;
+    const n = Math.max(1, latencies.length);
+    return {
+      latencies,
+      cpu: {
+        notifier: ((cpuAfter.notifier - cpuBefore.notifier) * 1e6) / n,
+        server: ((cpuAfter.server - cpuBefore.server) * 1e6) / n,
+      },
+    };
   } finally {
     await running.stop();
     await double.close();
@@ -496,7 +711,7 @@ async function measureDrain(
     postmaster?: number;
   },
 ): Promise<DrainResult> {
-  await useTriggers(sql, who);
+  await useTriggers(sql, triggersOf(who));
   let expected = 0;
   for (let r = 1; r <= o.rounds; r++) {
     const result = await sql`

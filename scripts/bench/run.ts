@@ -5,7 +5,7 @@
  * ours ÷ peer. Exits 1, with ✗ on the row, when a figure misses its target or loses to
  * the peer where it must not.
  *
- *   npm run bench [-- --only writes,pipeline,bot,idle,status] [--quick] [--markdown FILE]
+ *   npm run bench [-- --only writes,pipeline,service,bot,idle,status] [--quick] [--markdown FILE]
  *
  * --quick: shorter runs (a smoke test of the harness, not figures to quote).
  */
@@ -19,7 +19,7 @@ import { benchPipeline } from "./pipeline.ts";
 import { benchStatusPage } from "./status-page.ts";
 import { benchWebsiteWrites } from "./website-writes.ts";
 
-const PARTS = ["writes", "pipeline", "bot", "idle", "status"] as const;
+const PARTS = ["writes", "pipeline", "service", "bot", "idle", "status"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -60,6 +60,14 @@ await part("pipeline", () =>
     quick
       ? { seconds: 5, events: 2_000, backlog: 5_000, limited: 150, drains: 1, turns: 1, log }
       : { log },
+  ),
+);
+// The pipeline under `npm start` as a whole, the notifier alone and graphile-worker.
+await part("service", () =>
+  benchPipeline(
+    quick
+      ? { only: ["service"], seconds: 6, events: 2_000, drains: 1, turns: 1, log }
+      : { only: ["service"], log },
   ),
 );
 await part("bot", () => benchBot(quick ? { updates: 3_000, pacedSeconds: 2 } : {}));

@@ -148,9 +148,15 @@ export class Doorbell {
       },
     );
     subscriber.notifications.on(CHANNEL, () => {
-      // The first ring brings us; until these drains are over, more would only cost the website.
-      locks.setAnswering(true);
       this.ring();
+      // The first ring brings us; until these drains are over, more would only cost the
+      // website. Given back on the next turn of the event loop: the claim that ring()
+      // queued is written first (postgres.js writes on setImmediate), so the locks'
+      // query (its write and its work in the server) is off the event's critical path.
+      // A drain over by then (paused, stopping) has nothing left to answer.
+      setImmediate(() => {
+        if (this.#draining) locks.setAnswering(true);
+      });
     });
     subscriber.events.on("connected", () => {
       if (!this.#listening) logger.info("notifier: listening for new events");
