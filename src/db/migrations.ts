@@ -2,8 +2,6 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Logger, migrate } from "graphile-migrate";
-import { clearAllPools } from "graphile-migrate/dist/pg.js";
 import postgres from "postgres";
 import { type RepairResult, repairSchema } from "./repair.ts";
 
@@ -40,6 +38,13 @@ export async function runMigrations(
   url: string,
   log: MigrationLog = () => {},
 ): Promise<RepairResult> {
+  // Loaded here, not with this module: its tree (pg, its pool, its parsers) is ~15 MB of
+  // RSS imported alone, and the service only checks a real database (checkMigrations,
+  // two queries) when it starts; it migrates only the embedded one.
+  const [{ Logger, migrate }, { clearAllPools }] = await Promise.all([
+    import("graphile-migrate"),
+    import("graphile-migrate/dist/pg.js"),
+  ]);
   const logger = new Logger(() => (level, message) => log(level, message));
   // graphile-migrate keeps its pool 200 ms after use, and exits the process if one of its
   // connections dies meanwhile (the embedded server stopping, a test dropping the
