@@ -98,12 +98,16 @@ export interface MigrationStatus {
   pending: string[];
 }
 
-/** Lists committed migrations that the database has not applied yet. */
-export async function checkMigrations(url: string): Promise<MigrationStatus> {
+/**
+ * Lists committed migrations that the database has not applied yet. Takes the database's
+ * URL (a connection of its own) or a client to reuse (the service's start-up check).
+ */
+export async function checkMigrations(database: string | postgres.Sql): Promise<MigrationStatus> {
   const files = (await readdir(path.join(migrationsFolder, "committed")))
     .filter((f) => /^[0-9]+(-[-_a-zA-Z0-9]*)?\.sql$/.test(f))
     .sort();
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const sql =
+    typeof database === "string" ? postgres(database, { max: 1, onnotice: () => {} }) : database;
   try {
     const [{ exists }] = await sql<[{ exists: boolean }]>`
       SELECT to_regclass('graphile_migrate.migrations') IS NOT NULL AS exists`;
@@ -116,6 +120,6 @@ export async function checkMigrations(url: string): Promise<MigrationStatus> {
     }
     return { pending: files.filter((f) => !applied.has(`${f.slice(0, f.search(/[-.]/))}.sql`)) };
   } finally {
-    await sql.end();
+    if (sql !== database) await sql.end();
   }
 }
