@@ -33,6 +33,7 @@ import { runBenchScript, sleep, BENCH_TOKEN as TOKEN } from "./lib/cli.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { peakRss, processCpuSeconds, serverCpuSeconds } from "./lib/proc.ts";
 import { type BenchRow, median, percentile, plural } from "./lib/report.ts";
+import { startFlags } from "./lib/start-flags.ts";
 import { installPeer, useTriggers } from "./peer.ts";
 
 type Who = "ours" | "peer";
@@ -336,11 +337,7 @@ async function startNotifier(
   const args =
     who === "ours"
       ? // What `npm start` runs (package.json), with the notifier alone.
-        [
-          ...profile,
-          ...["--max-semi-space-size=2", "--max-old-space-size=96", "--enable-source-maps"],
-          ...["dist/main.mjs", "start", "--only", "notifier"],
-        ]
+        [...profile, ...startFlags(), ...["dist/main.mjs", "start", "--only", "notifier"]]
       : [...profile, "--import", "tsx", "scripts/bench/peer-worker.ts"];
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,
