@@ -1,6 +1,6 @@
 import { GrammyError, HttpError } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
-import type { Pool } from "undici";
+import { Pool } from "undici";
 
 /** What sendMessage takes here: the notifier's messages, nothing more. */
 export interface OutgoingMessage {
@@ -37,21 +37,13 @@ export function createSender(options: {
 }): Sender {
   const url = new URL(`${options.apiRoot.replace(/\/+$/, "")}/bot${options.token}/sendMessage`);
   const timeoutMs = options.timeoutMs ?? 30_000;
-  // undici (and the WebAssembly HTTP parser it compiles as it loads: 15 MB of RSS) comes
-  // with the first message, not with the service's start: an idle service never needs it.
-  let pool: Pool | undefined;
-  let opening: Promise<Pool> | undefined;
-  const open = () =>
-    (opening ??= import("undici").then(({ Pool }) => {
-      pool = new Pool(url.origin, {
-        connections: options.connections ?? 16,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      return pool;
-    }));
+  const pool = new Pool(url.origin, {
+    connections: options.connections ?? 16,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
   const path = url.pathname;
   const headers = { "content-type": "application/json" };
 
@@ -68,12 +60,7 @@ export function createSender(options: {
       let statusCode: number;
       let text: string;
       try {
-        ({ statusCode, text } = await post(
-          pool ?? (await open()),
-          path,
-          headers,
-          JSON.stringify(payload),
-        ));
+        ({ statusCode, text } = await post(pool, path, headers, JSON.stringify(payload)));
       } catch (error) {
         throw new HttpError("Network request failed", error);
       }
@@ -106,7 +93,7 @@ export function createSender(options: {
       );
     },
     close() {
-      void opening?.then((p) => p.destroy()).catch(() => {});
+      void pool.destroy().catch(() => {});
     },
   };
 }
