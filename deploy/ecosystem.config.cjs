@@ -20,7 +20,13 @@ module.exports = {
       script: "dist/main.mjs",
       args: ["start"],
       interpreter: "node",
-      node_args: ["--max-semi-space-size=2", "--max-old-space-size=96", "--enable-source-maps"],
+      node_args: [
+        "--max-semi-space-size=2",
+        "--max-old-space-size=96",
+        "--liftoff-only",
+        "--v8-pool-size=1",
+        "--enable-source-maps",
+      ],
       // Node maps stack traces itself (--enable-source-maps); PM2's wrapper would do it again.
       source_map_support: false,
       // One process: with several instances in polling mode one polls and the others stand

@@ -3,6 +3,7 @@
  * a scrubbing layer, however deeply the value is nested and whatever wrote it (grammY's
  * errors, the runner, graphile-migrate, our own lines).
  */
+import { createRequire } from "node:module";
 import {
   type DestinationStream,
   type LevelWithSilent,
@@ -10,7 +11,7 @@ import {
   pino,
   stdSerializers,
 } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 
 /** The logger every module takes as a dependency. */
 export type Logger = PinoLogger;
@@ -134,6 +135,15 @@ function scrubChatObject(
   return scrubbed;
 }
 
+/**
+ * pino-pretty, loaded only when a terminal (or a test) asks for pretty lines: the
+ * service under systemd or in a container writes JSON and never needs it. Synchronously,
+ * as createLogger is: it is a CommonJS package.
+ */
+function loadPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
+}
+
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
   /** Human-readable colored lines (pino-pretty) instead of JSON. Defaults to whether stdout is a TTY. */
@@ -159,7 +169,7 @@ export function createLogger(level: LevelWithSilent = "info", options: LoggerOpt
   const secrets = [...new Set(options.secrets ?? [])];
   const usePretty = options.pretty ?? process.stdout.isTTY === true;
   const stream = usePretty
-    ? pretty({
+    ? loadPretty()({
         destination: options.destination ?? 1,
         sync: true,
         colorize: options.destination === undefined && process.stdout.isTTY === true,

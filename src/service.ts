@@ -121,12 +121,15 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const shutdown = createShutdown({ logger });
   shutdown.add("database", () => database.close());
   try {
-    await ensureMigrated(database, logger);
-    await checkSessionConnection(
-      database,
-      logger,
-      config.databaseDirectUrl ? "DATABASE_DIRECT_URL" : "DATABASE_URL",
-    );
+    // Independent checks, each on its own connection: side by side, not one after the other.
+    await Promise.all([
+      ensureMigrated(database, logger),
+      checkSessionConnection(
+        database,
+        logger,
+        config.databaseDirectUrl ? "DATABASE_DIRECT_URL" : "DATABASE_URL",
+      ),
+    ]);
     const sql = postgres(database.url, {
       max: 10,
       onnotice: () => {},

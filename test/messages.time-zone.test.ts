@@ -55,6 +55,11 @@ describe("the time in a notification", () => {
     expect(
       loadConfig({ ...env, SHOP_TIMEZONE: "Europe/Paris" }, { cwd: "/nonexistent" }).shopTimeZone,
     ).toBe("Europe/Paris");
+    // Intl's list holds canonical names only; an alias or another spelling is a zone too.
+    for (const zone of ["Asia/Calcutta", "europe/paris"])
+      expect(
+        loadConfig({ ...env, SHOP_TIMEZONE: zone }, { cwd: "/nonexistent" }).shopTimeZone,
+      ).toBe(zone);
     expect(() => loadConfig({ ...env, SHOP_TIMEZONE: "Algiers" }, { cwd: "/nonexistent" })).toThrow(
       /SHOP_TIMEZONE: is not an IANA time zone\. Fix: set it like Africa\/Algiers/,
     );

@@ -2,10 +2,12 @@
  * "Idle service" benchmark: how fast the service starts and how much memory it holds when
  * nothing happens, started as a user starts it (`npm start`, which bundles the service
  * first; `--launcher node` runs what the README's systemd unit and container image run,
- * `node --max-semi-space-size=2 --max-old-space-size=96 --enable-source-maps dist/main.mjs start`, on a bundle
- * built beforehand; `--launcher npx` runs `npx tsx src/main.ts start` from source).
+ * `node <flags> dist/main.mjs start`, on a bundle built beforehand; `--launcher npx` runs
+ * `npx tsx src/main.ts start` from source). The node launcher's flags are those of
+ * package.json's start script, or `--node-flags` to weigh others (V8 flags: `--node-flags "--max-semi-space-size=1 --v8-pool-size=2"`).
  *
  *   npx tsx scripts/bench/idle.ts [--runs 3] [--idle-seconds 5] [--launcher npm|npx|node]
+ *                                 [--node-flags "..."]
  *
  * Set-up: an embedded PostgreSQL in a temp folder with the website's tables and every
  * migration (so the service only checks them), a Bot API double on loopback
@@ -15,7 +17,9 @@
  *   answer to a customer's `/start` queued in getUpdates before the spawn (the bot really
  *   polling and answering: the one update the otherwise idle service handles), and the
  *   part the launcher takes (spawn → the service's node process exists, from
- *   /proc/<pid>/stat start times, 10 ms resolution);
+ *   /proc/<pid>/stat start times, 10 ms resolution), and the CPU time the service's
+ *   process used until /healthz answered 200 (user + system, 10 ms resolution: on a
+ *   shared machine the wall time swings with the load, the CPU time much less);
  * - RSS: VmRSS of the service's own node process (the leaf of the launcher's process
  *   tree running the service, not the npm/tsx wrappers) after `--idle-seconds` idle; the
  *   wrappers' RSS is in the note;
@@ -30,8 +34,9 @@ import { freePort } from "../../src/db/embedded.ts";
 import { projectRoot } from "../../src/db/migrations.ts";
 import { BENCH_TOKEN, runBenchScript, sleep } from "./lib/cli.ts";
 import { type BenchDatabase, startBenchDatabase } from "./lib/database.ts";
-import { descendants, rss, startTicks } from "./lib/proc.ts";
+import { descendants, processCpuSeconds, rss, startTicks } from "./lib/proc.ts";
 import { type BenchRow, median, round } from "./lib/report.ts";
+import { startFlags } from "./lib/start-flags.ts";
 
 /** One line of a benchmark's result table. */
 export type Launcher = "npm" | "npx" | "node";
@@ -43,11 +48,15 @@ export interface IdleBenchOptions {
   idleSeconds?: number;
   /** How the service is started. Defaults to `npm` (`npm start`). */
   launcher?: Launcher;
+  /** The node launcher's flags. Defaults to those of package.json's start script. */
+  nodeFlags?: readonly string[];
   log?: (line: string) => void;
 }
 
 interface RunResult {
   startupMs: number;
+  /** CPU seconds of the service's process when /healthz first answered 200. */
+  startupCpuS: number;
   firstReplyMs: number;
   launcherMs: number;
   rssKiB: number;
@@ -58,20 +67,11 @@ interface RunResult {
   exitCode: number | null;
 }
 
-const COMMANDS: Record<Launcher, [string, string[]]> = {
-  npm: ["npm", ["start"]],
-  npx: ["npx", ["tsx", "src/main.ts", "start"]],
-  node: [
-    process.execPath,
-    [
-      "--max-semi-space-size=2",
-      "--max-old-space-size=96",
-      "--enable-source-maps",
-      "dist/main.mjs",
-      "start",
-    ],
-  ],
-};
+function command(launcher: Launcher, nodeFlags: readonly string[]): [string, string[]] {
+  if (launcher === "npm") return ["npm", ["start"]];
+  if (launcher === "npx") return ["npx", ["tsx", "src/main.ts", "start"]];
+  return [process.execPath, [...nodeFlags, "dist/main.mjs", "start"]];
+}
 const STARTUP_TIMEOUT_MS = 60_000;
 
 /** Runs the benchmark; returns its rows (medians of the runs). */
@@ -80,6 +80,7 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
   const runs = options.runs ?? 3;
   const idleMs = (options.idleSeconds ?? 5) * 1000;
   const launcher = options.launcher ?? "npm";
+  const nodeFlags = options.nodeFlags ?? startFlags();
   // npm start bundles the service itself (prestart); the node launcher runs that bundle.
   if (launcher === "node")
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: projectRoot });
@@ -93,9 +94,9 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
 
     const results: RunResult[] = [];
     for (let run = 1; run <= runs; run++) {
-      const result = await runOnce(launcher, databaseUrl, telegram, idleMs);
+      const result = await runOnce(command(launcher, nodeFlags), databaseUrl, telegram, idleMs);
       log(
-        `run ${run}: /healthz 200 after ${result.startupMs.toFixed(0)} ms (launcher ${result.launcherMs} ms), /start answered after ${result.firstReplyMs.toFixed(0)} ms, RSS ${(result.rssKiB / 1024).toFixed(1)} MiB after ${idleMs / 1000} s idle, SIGTERM → exit ${result.exitCode} in ${result.stopMs.toFixed(0)} ms`,
+        `run ${run}: /healthz 200 after ${result.startupMs.toFixed(0)} ms (${(result.startupCpuS * 1000).toFixed(0)} ms CPU; launcher ${result.launcherMs} ms), /start answered after ${result.firstReplyMs.toFixed(0)} ms, RSS ${(result.rssKiB / 1024).toFixed(1)} MiB after ${idleMs / 1000} s idle, SIGTERM → exit ${result.exitCode} in ${result.stopMs.toFixed(0)} ms`,
       );
       results.push(result);
     }
@@ -104,7 +105,7 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
     const how = {
       npm: "npm start",
       npx: "npx tsx src/main.ts start",
-      node: "node --max-semi-space-size=2 --max-old-space-size=96 --enable-source-maps dist/main.mjs start",
+      node: ["node", ...nodeFlags, "dist/main.mjs start"].join(" "),
     }[launcher];
     const of = `median of ${runs}`;
     const exitedZero = results.filter((r) => r.exitCode === 0).length;
@@ -114,6 +115,12 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
         value: Math.round(med((r) => r.startupMs)),
         unit: "ms",
         note: `${of}; the launcher's part (spawn → the service's node process exists): ${Math.round(med((r) => r.launcherMs))} ms`,
+      },
+      {
+        name: "idle: start-up, CPU time of the service's process until /healthz 200",
+        value: Math.round(med((r) => r.startupCpuS) * 1000),
+        unit: "ms",
+        note: `${of}; user + system, from /proc/<pid>/stat (10 ms resolution)`,
       },
       {
         name: "idle: start-up, spawn → a waiting /start answered",
@@ -152,13 +159,12 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
 
 /** One start → idle → SIGTERM cycle. */
 async function runOnce(
-  launcher: Launcher,
+  [command, args]: [string, string[]],
   databaseUrl: string,
   telegram: BotApiDouble,
   idleMs: number,
 ): Promise<RunResult> {
   const port = await freePort();
-  const [command, args] = COMMANDS[launcher];
   let output = "";
   const requestsBefore = telegram.requests.length;
   // A customer's /start waits in getUpdates: its answer shows when the bot really works.
@@ -193,6 +199,7 @@ async function runOnce(
     const startupMs = await waitForHealth(port, child, spawnedAt, () => output);
     const tree = await descendants(child.pid ?? 0);
     service = await serviceProcess(child.pid ?? 0, tree);
+    const startupCpuS = await processCpuSeconds(service);
     const launcherMs = (await startTicks(service)) - (await startTicks(child.pid ?? 0));
     const firstReply = await telegram
       .waitForMessages(1, { chatId: chat, timeoutMs: 10_000 })
@@ -218,6 +225,7 @@ async function runOnce(
     if (!exit) throw new Error(`the service did not exit within 15 s of SIGTERM\n${output}`);
     return {
       startupMs,
+      startupCpuS,
       firstReplyMs: (firstReply[0]?.at ?? Number.NaN) - spawnedAt,
       launcherMs: launcherMs * 10,
       rssKiB,
@@ -290,6 +298,7 @@ await runBenchScript(
     runs: { type: "string", default: "3" },
     "idle-seconds": { type: "string", default: "5" },
     launcher: { type: "string", default: "npm" },
+    "node-flags": { type: "string" },
   },
   (values) => {
     const launcher = values.launcher;
@@ -301,6 +310,9 @@ await runBenchScript(
       runs: Number(values.runs),
       idleSeconds: Number(values["idle-seconds"]),
       launcher,
+      ...(values["node-flags"] !== undefined
+        ? { nodeFlags: values["node-flags"].split(/\s+/).filter(Boolean) }
+        : {}),
     });
   },
 );

@@ -38,6 +38,7 @@ import { runBenchScript, sleep, BENCH_TOKEN as TOKEN } from "./lib/cli.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { peakRss, processCpuSeconds, serverCpuSeconds } from "./lib/proc.ts";
 import { type BenchRow, median, percentile, plural } from "./lib/report.ts";
+import { startFlags } from "./lib/start-flags.ts";
 import { installPeer, useTriggers } from "./peer.ts";
 
 /**
@@ -539,7 +540,7 @@ async function startNotifier(
       : // What `npm start` runs (package.json): the whole service, or the notifier alone.
         [
           ...profile,
-          ...["--max-semi-space-size=2", "--max-old-space-size=96", "--enable-source-maps"],
+          ...startFlags(),
           ...["dist/main.mjs", "start", ...(who === "ours" ? ["--only", "notifier"] : [])],
         ];
   const child = spawn(process.execPath, args, {

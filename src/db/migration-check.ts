@@ -35,14 +35,16 @@ export async function ensureMigrated(
   database: Pick<Database, "url" | "embedded">,
   logger: Logger,
 ): Promise<void> {
-  if (database.embedded) {
+  if (database.embedded)
     await runMigrations(database.url, (level, message) => logger.debug({ level }, message));
-  } else {
-    const { pending } = await checkMigrations(database.url);
-    if (pending.length > 0) throw new MissingMigrationsError(pending);
-  }
+  // One connection for both checks: each new one costs start-up a password exchange and
+  // a server process.
   const sql = postgres(database.url, { max: 1, onnotice: () => {} });
   try {
+    if (!database.embedded) {
+      const { pending } = await checkMigrations(sql);
+      if (pending.length > 0) throw new MissingMigrationsError(pending);
+    }
     const missing = await findMissingObjects(sql);
     if (missing.length > 0) logger.error({ missing: missing.length }, explainMissing(missing));
   } finally {

@@ -2,8 +2,6 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Logger, migrate } from "graphile-migrate";
-import { clearAllPools } from "graphile-migrate/dist/pg.js";
 import postgres from "postgres";
 import { type RepairResult, repairSchema } from "./repair.ts";
 
@@ -40,6 +38,13 @@ export async function runMigrations(
   url: string,
   log: MigrationLog = () => {},
 ): Promise<RepairResult> {
+  // Loaded here, not with this module: its tree (pg, its pool, its parsers) is ~15 MB of
+  // RSS imported alone, and the service only checks a real database (checkMigrations,
+  // two queries) when it starts; it migrates only the embedded one.
+  const [{ Logger, migrate }, { clearAllPools }] = await Promise.all([
+    import("graphile-migrate"),
+    import("graphile-migrate/dist/pg.js"),
+  ]);
   const logger = new Logger(() => (level, message) => log(level, message));
   // graphile-migrate keeps its pool 200 ms after use, and exits the process if one of its
   // connections dies meanwhile (the embedded server stopping, a test dropping the
@@ -93,12 +98,16 @@ export interface MigrationStatus {
   pending: string[];
 }
 
-/** Lists committed migrations that the database has not applied yet. */
-export async function checkMigrations(url: string): Promise<MigrationStatus> {
+/**
+ * Lists committed migrations that the database has not applied yet. Takes the database's
+ * URL (a connection of its own) or a client to reuse (the service's start-up check).
+ */
+export async function checkMigrations(database: string | postgres.Sql): Promise<MigrationStatus> {
   const files = (await readdir(path.join(migrationsFolder, "committed")))
     .filter((f) => /^[0-9]+(-[-_a-zA-Z0-9]*)?\.sql$/.test(f))
     .sort();
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const sql =
+    typeof database === "string" ? postgres(database, { max: 1, onnotice: () => {} }) : database;
   try {
     const [{ exists }] = await sql<[{ exists: boolean }]>`
       SELECT to_regclass('graphile_migrate.migrations') IS NOT NULL AS exists`;
@@ -111,6 +120,6 @@ export async function checkMigrations(url: string): Promise<MigrationStatus> {
     }
     return { pending: files.filter((f) => !applied.has(`${f.slice(0, f.search(/[-.]/))}.sql`)) };
   } finally {
-    await sql.end();
+    if (sql !== database) await sql.end();
   }
 }
