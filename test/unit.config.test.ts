@@ -225,6 +225,7 @@ describe("describeConfig: what is safe to log", () => {
       websiteUrl: "https://compucar.pro",
       linkVerification: "none",
       smtp: "unset",
+      statusPassword: "unset",
       port: 8080,
       host: "127.0.0.1",
       notifyMaxPerSecond: 25,
@@ -294,6 +295,7 @@ describe("CONFIG_VARIABLES", () => {
       "TELEGRAM_WEBHOOK_SECRET",
       "TELEGRAM_CHAT_ID_KEY",
       "SMTP_URL",
+      "STATUS_PASSWORD",
     ]);
   });
 
