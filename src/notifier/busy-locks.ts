@@ -62,6 +62,11 @@ export function createBusyLocks(databaseUrl: string): BusyLocks {
     fresh.on("error", lost);
     fresh.on("end", lost);
     await fresh.connect();
+    if (closed) {
+      // Closed while this connected: close() has ended what it saw, so end this one here.
+      await fresh.end().catch(() => {});
+      throw new Error("doorbell locks closed");
+    }
     client = fresh;
     return fresh;
   }
