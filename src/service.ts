@@ -4,7 +4,6 @@
  * health.ts, polling.ts, retention.ts, shutdown.ts, db/).
  */
 import type { Server } from "node:http";
-import { hostname } from "node:os";
 import { Api } from "grammy";
 import postgres from "postgres";
 import { type CustomerBot, createBot, setCommands } from "./bot/bot.ts";
@@ -16,7 +15,6 @@ import {
   LINK_VERIFICATION_NONE_WARNING,
   loadConfig,
 } from "./config.ts";
-import { type ControlsWatch, describeControls, watchControls } from "./controls.ts";
 import { checkSessionConnection, type Database, openDatabase } from "./db/database.ts";
 import { ensureMigrated } from "./db/migration-check.ts";
 import {
@@ -37,15 +35,8 @@ import {
 import { startHttpServer, type WebhookOptions } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMailer } from "./mailer.ts";
-import {
-  createMetrics,
-  type Metrics,
-  recordNotifierEvent,
-  watchControlGauges,
-  watchParts,
-} from "./metrics.ts";
-import { type NotifierLeader, startNotifierLeader } from "./notifier/leader.ts";
-import { createNotifier, type Notifier, type NotifierEvent } from "./notifier/notifier.ts";
+import { createMetrics, type Metrics, watchControlGauges, watchParts } from "./metrics.ts";
+import type { NotifierLeader } from "./notifier/leader.ts";
 import {
   type PollingLeader,
   pollUpdates,
@@ -53,6 +44,7 @@ import {
   type UpdatesPoller,
 } from "./polling.ts";
 import { startRetention } from "./retention.ts";
+import { controlsPart, notifierPart, senderPart } from "./service-notifier.ts";
 import { createShutdown, type Shutdown } from "./shutdown.ts";
 import { createStatusRoute } from "./status/route.ts";
 import {
@@ -87,7 +79,7 @@ export interface Service {
 }
 
 /** What every part is built from; each part adds its own step to `shutdown`. */
-interface Wiring {
+export interface Wiring {
   readonly config: Config;
   readonly logger: Logger;
   readonly database: Database;
@@ -270,59 +262,6 @@ function webhookPart({ config, logger, metrics, shutdown }: Wiring): WebhookWatc
   return watch;
 }
 
-/** The operator controls (rollout stage, pause), followed from the database (src/controls.ts). */
-async function controlsPart({ logger, database, sql, shutdown }: Wiring): Promise<ControlsWatch> {
-  const controls = await watchControls({ sql, databaseUrl: database.directUrl, logger });
-  shutdown.add("controls", () => controls.stop());
-  const now = controls.current();
-  // Someone starting the service should not wonder why a customer hears nothing.
-  if (now && (now.stage !== "everyone" || now.pausedAt))
-    logger.warn(`controls: ${describeControls(now)} (npm run rollout, npm run notifications)`);
-  return controls;
-}
-
-/**
- * The notifier under the sender's lock: it runs in one instance at a time, so the send
- * budget is the bot's (src/notifier/leader.ts).
- */
-function senderPart(wiring: Wiring, controls: ControlsWatch): NotifierLeader {
-  const { database, sql, logger, metrics } = wiring;
-  return startNotifierLeader({
-    sql,
-    databaseUrl: database.directUrl,
-    logger: logger.child({ part: "notifier" }),
-    create: () => notifierPart(wiring, controls),
-    onChange: (active) => metrics.notifierActive.set(active ? 1 : 0),
-  });
-}
-
-/** The notifier, not yet started: events from the outbox to Telegram. */
-function notifierPart(
-  { config, logger, database, sql, metrics, telegram }: Wiring,
-  controls: ControlsWatch,
-): Notifier {
-  return createNotifier({
-    sql,
-    databaseUrl: database.directUrl,
-    apiRoot: config.telegram.apiRoot,
-    token: config.telegram.token,
-    chatIds: config.chatIds,
-    logger: logger.child({ part: "notifier" }),
-    websiteUrl: config.websiteUrl,
-    shopTimeZone: config.shopTimeZone,
-    maxPerSecond: config.notifyMaxPerSecond,
-    concurrency: config.notifyConcurrency,
-    enabled: config.telegram.enabled,
-    paused: controls.paused,
-    workerId: `${hostname()}:${process.pid}`,
-    onEvent: (event) => {
-      recordNotifierEvent(metrics, event);
-      const reached = telegramReached(event);
-      if (reached) telegram.record(reached);
-    },
-  });
-}
-
 /** The bot, not yet receiving updates; its usage counters are written when it stops. */
 function botPart({ config, logger, sql, metrics, shutdown }: Wiring): CustomerBot {
   const bot = createBot({
@@ -372,13 +311,6 @@ async function httpPart(
     `HTTP on ${config.host} port ${config.port}: /healthz, /metrics${config.statusPassword ? ", /status" : ""}${webhook ? `, webhook at ${webhook.path}` : ""}`,
   );
   return http;
-}
-
-/** What a notifier event says of Telegram's reachability (undefined: nothing). */
-function telegramReached(event: NotifierEvent): "ok" | "unreachable" | undefined {
-  if (event.type === "sent" || event.type === "failed") return "ok";
-  if (event.type !== "retry") return undefined;
-  return event.reason === "network" || /^5\d\d$/.test(event.reason) ? "unreachable" : "ok";
 }
 
 /** How updates come in polling mode: the leader lock, and the poller while it leads. */
