@@ -1,8 +1,9 @@
 import type postgres from "postgres";
+import { MUTE_GROUPS, type MuteGroup } from "../vocabulary.ts";
 
-/** The kinds of notification a customer can mute in /settings. */
-export const MUTABLE_KINDS = ["files", "orders", "payments", "announcements"] as const;
-export type MutableKind = (typeof MUTABLE_KINDS)[number];
+/** The kinds of notification a customer can mute in /settings (src/vocabulary.ts). */
+export const MUTABLE_KINDS = MUTE_GROUPS;
+export type MutableKind = MuteGroup;
 
 /** What /settings shows of a customer's telegram.chat_prefs row. */
 export interface ChatSettings {
