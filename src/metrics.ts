@@ -8,10 +8,13 @@ import { projectRoot } from "./db/migrations.ts";
 import { findMissingObjects } from "./db/repair.ts";
 import type { NotifierEvent } from "./notifier/notifier.ts";
 import { readPlaintextWrites } from "./switch-over.ts";
-import { KINDS } from "./vocabulary.ts";
+import { KINDS, OPERATOR_KINDS } from "./vocabulary.ts";
 
-/** The `kind` label: the outbox kinds, `other` for one this version does not know. */
-export const KIND_LABELS = [...KINDS, "other"] as const;
+/**
+ * The `kind` label: the outbox kinds (the website's and the operator's test message and
+ * broadcast), `other` for one this version does not know.
+ */
+export const KIND_LABELS = [...KINDS, ...OPERATOR_KINDS, "other"] as const;
 /** The `reason` label of telegram_messages_failed_total: a closed set. */
 export const FAILED_REASONS = [
   "blocked",

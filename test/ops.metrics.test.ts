@@ -144,4 +144,21 @@ describe("/metrics", () => {
     // Four linked, one of whom blocked the bot.
     expect(settled.get("telegram_linked_customers")).toBe(before + 3);
   });
+
+  it("counts an operator's test message and broadcast under their own kinds, not `other`", async () => {
+    const { db } = fixtures;
+    const email = "metrics-owner@compucar.example";
+    await website(db.sql).createUser({ email, chatId: cipher.encrypt(8_501) });
+    await db.sql`SELECT telegram.record_test_message(${email})`;
+    const sent = await until(
+      async () => {
+        const now = await scrape();
+        return (now.get('telegram_messages_sent_total{kind="test"}') ?? 0) >= 1 && now;
+      },
+      { timeoutMs: 60_000, what: "the test message counted" },
+    );
+    expect(sent.get('telegram_messages_sent_total{kind="other"}')).toBe(0);
+    expect(sent.get('telegram_delivery_latency_seconds_count{kind="test"}')).toBe(1);
+    expect(sent.get('telegram_messages_sent_total{kind="broadcast"}')).toBe(0);
+  });
 });
