@@ -117,7 +117,7 @@ describe("the doorbell rings only while a notifier listens and is idle", () => {
     expect(await heardSoFar()).toEqual([]);
   });
 
-  it("one ring brings the notifier: the writes while it answers are silent, then the bell rings again", async () => {
+  it("a lone event keeps the ring locks; a second ring while it is answered gives them back, then the bell rings again", async () => {
     const notifier = run();
     await notifier.start();
     await until(async () => (await ringLocks()) === 16, { what: "the ring locks taken" });
@@ -128,15 +128,54 @@ describe("the doorbell rings only while a notifier listens and is idle", () => {
     await until(() => telegram.arrivals.some((r) => r.chatId === c.chat), {
       what: "the first send in flight",
     });
-    await until(async () => (await ringLocks()) === 0, { what: "the ring locks given back" });
-    await site.uploadFile(c.userId);
-    expect(await heardSoFar()).toEqual(["telegram_outbox"]);
-    release();
-    await telegram.waitForMessages(2, { chatId: c.chat });
-    await until(async () => (await ringLocks()) === 16, { what: "the ring locks taken again" });
+    // Only a ring during a drain gives the locks back: the lone event's drain keeps them.
+    expect(await ringLocks()).toBe(16);
     await site.uploadFile(c.userId);
     expect(await heardSoFar()).toEqual(["telegram_outbox", "telegram_outbox"]);
+    await until(async () => (await ringLocks()) === 0, { what: "the ring locks given back" });
+    await site.uploadFile(c.userId);
+    expect(await heardSoFar()).toEqual(["telegram_outbox", "telegram_outbox"]);
+    release();
     await telegram.waitForMessages(3, { chatId: c.chat });
+    await until(async () => (await ringLocks()) === 16, { what: "the ring locks taken again" });
+    await site.uploadFile(c.userId);
+    expect(await heardSoFar()).toEqual(["telegram_outbox", "telegram_outbox", "telegram_outbox"]);
+    await telegram.waitForMessages(4, { chatId: c.chat });
+  });
+
+  it("a customer's events beyond one claim's share are delivered without the slow timer", async () => {
+    const { notifier } = startNotifier(db, telegram, { ...NO_SLOW_TIMER, perCustomer: 3 });
+    running.push(notifier);
+    await notifier.start();
+    await until(async () => (await ringLocks()) === 16, { what: "the ring locks taken" });
+    // Five events in one transaction ring once; a claim leases three of them.
+    const c = await customer();
+    rings.length = 0;
+    await db.sql.begin(async (tx) => {
+      for (let i = 0; i < 5; i++) await website(tx as unknown as postgres.Sql).uploadFile(c.userId);
+    });
+    await telegram.waitForMessages(5, { chatId: c.chat, timeoutMs: 30_000 });
+    expect(await heardSoFar()).toEqual(["telegram_outbox"]);
+  });
+
+  it("a blocked customer's later events, given back by the drain, are settled without the slow timer", async () => {
+    const notifier = run();
+    await notifier.start();
+    await until(async () => (await ringLocks()) === 16, { what: "the ring locks taken" });
+    const c = await customer();
+    telegram.failChat(c.chat, { kind: "blocked" });
+    await db.sql.begin(async (tx) => {
+      for (let i = 0; i < 3; i++) await website(tx as unknown as postgres.Sql).uploadFile(c.userId);
+    });
+    const settled = async () => {
+      const rows = await db.sql<Array<{ status: string }>>`
+        SELECT status FROM telegram.outbox WHERE user_id = ${c.userId} ORDER BY id`;
+      return rows.map((r) => r.status).join(",");
+    };
+    await until(async () => (await settled()) === "failed,skipped,skipped", {
+      what: "the first event failed, the later ones skipped as blocked",
+      timeoutMs: 30_000,
+    });
   });
 
   it("an event written as the notifier goes from busy to idle is delivered without the slow timer", async () => {

@@ -29,10 +29,10 @@ import postgres from "postgres";
 import { BotApiDouble } from "../../double/bot-api-double.ts";
 import { ChatIdCipher } from "../../src/chat-id.ts";
 import { LOCK_CLASS, RING_LOCK_IDS } from "../../src/db/locks.ts";
-import { createLogger } from "../../src/log.ts";
-import { createNotifier, type Notifier } from "../../src/notifier/notifier.ts";
+import type { Notifier } from "../../src/notifier/notifier.ts";
 import { BENCH_TOKEN, numberOption, runBenchScript, sleep } from "./lib/cli.ts";
 import { type BenchDatabase, enableOnly, startBenchDatabase } from "./lib/database.ts";
+import { benchNotifier } from "./lib/notifier.ts";
 import { pgbenchRound } from "./lib/pgbench.ts";
 import { type BenchRow, median } from "./lib/report.ts";
 import { installPeer, PEER_TRIGGERS } from "./peer.ts";
@@ -234,14 +234,11 @@ async function notifierFactory(db: BenchDatabase) {
   return {
     cipher,
     async start(mode: "idle" | "draining"): Promise<Notifier> {
-      const notifier = createNotifier({
+      const notifier = benchNotifier({
         sql,
         databaseUrl: db.url,
-        apiRoot: telegram.url,
-        token: BENCH_TOKEN,
-        chatIds: cipher,
-        logger: createLogger("silent"),
-        websiteUrl: "https://compucar.pro",
+        telegram,
+        cipher,
         maxPerSecond: 30,
       });
       await notifier.start();

@@ -9,15 +9,15 @@ import pg from "pg";
  * Taking them waits until every writer that found them free has ended its transaction;
  * then `onArmed` runs, and a claim made from there sees every event that rang no bell.
  * So no event waits for the slow timer. The locks are wanted when the LISTEN is in
- * place, the drain is not busy, and no NOTIFY is being answered (the first ring brings
- * the notifier; more would only cost the website).
+ * place, the drain is not busy, and no NOTIFY is being answered that came while a drain
+ * ran (the first ring brings the notifier; more would only cost the website).
  */
 export interface BusyLocks {
   /** The drain: busy (true) while events come faster than one claim takes them. Never throws. */
   set(busy: boolean): Promise<void>;
   /** The doorbell: its LISTEN is in place (true) or lost (false). */
   setListening(listening: boolean): void;
-  /** The doorbell: a NOTIFY came and a drain answers it (true); the drains are over (false). */
+  /** The doorbell: a NOTIFY came during a drain (true); the drains are over (false). */
   setAnswering(answering: boolean): void;
   /** Called each time the locks have been taken. */
   onArmed(callback: () => void): void;

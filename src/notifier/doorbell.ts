@@ -33,8 +33,9 @@ const CHANNEL = "telegram_outbox";
  * database is away) is retried with backoff instead of spinning.
  *
  * The website's triggers NOTIFY only while the ring locks are held (busy-locks.ts): from
- * when the LISTEN is in place until a NOTIFY comes, and again once the drains answering it
- * are over. Each time they are taken, a drain runs: it finds the events that rang no bell.
+ * when the LISTEN is in place until a NOTIFY comes while a drain runs, and again once the
+ * drains answering it are over. Each time they are taken, a drain runs: it finds the
+ * events that rang no bell.
  */
 export class Doorbell {
   #listening = false;
@@ -148,15 +149,13 @@ export class Doorbell {
       },
     );
     subscriber.notifications.on(CHANNEL, () => {
+      // The first ring brings us. A second one while we drain: events come faster than
+      // one at a time, and until these drains are over more rings would only cost the
+      // website, so the ring locks go back. A lone event (a few a second) costs no
+      // query on the locks' connection and no claim to arm them again afterwards.
+      const again = this.#draining !== undefined;
       this.ring();
-      // The first ring brings us; until these drains are over, more would only cost the
-      // website. Given back on the next turn of the event loop: the claim that ring()
-      // queued is written first (postgres.js writes on setImmediate), so the locks'
-      // query (its write and its work in the server) is off the event's critical path.
-      // A drain over by then (paused, stopping) has nothing left to answer.
-      setImmediate(() => {
-        if (this.#draining) locks.setAnswering(true);
-      });
+      if (again) locks.setAnswering(true);
     });
     subscriber.events.on("connected", () => {
       if (!this.#listening) logger.info("notifier: listening for new events");

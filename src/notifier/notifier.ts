@@ -101,7 +101,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
   // The pause gate: a batch claimed before the pause stops at its next message; the row
   // and (deliver.ts) the customer's later ones go back to the outbox, in order.
   const sendRow: SendRow = async (row, ...rest) => {
-    if (!paused()) return sendEach(row, ...rest);
+    if (!paused()) {
+      const settled = await sendEach(row, ...rest);
+      if (!settled) state.unsettled++;
+      return settled;
+    }
+    state.unsettled++;
     // The next claim waits a second: should this copy lag behind a resume, the drain
     // claims once a second, not as fast as it can; after a resume, a second at most.
     state.pausedUntil = Math.max(state.pausedUntil, performance.now() + 1_000);

@@ -23,10 +23,22 @@ export interface RunState {
   lastDrainAt: Date | null;
   /** How long the last claim took (ms), to start the next one that long ahead. */
   lastClaimMs: number;
+  /**
+   * Claimed rows not settled as sent or failed (given back, retried, a blocked customer's
+   * later rows), counted: after such a batch the drain claims once more.
+   */
+  unsettled: number;
 }
 
 export function newRunState(): RunState {
-  return { stopped: false, fatal: undefined, pausedUntil: 0, lastDrainAt: null, lastClaimMs: 0 };
+  return {
+    stopped: false,
+    fatal: undefined,
+    pausedUntil: 0,
+    lastDrainAt: null,
+    lastClaimMs: 0,
+    unsettled: 0,
+  };
 }
 
 /** Whether the notifier may go on claiming and sending. */
