@@ -1190,7 +1190,7 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.tg_controls__stamp() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_orders__record_change()
  RETURNS trigger
@@ -1209,21 +1209,17 @@ BEGIN
     THEN
       RETURN NEW;
     END IF;
-    v.user_id := NEW."userId";
-    v.subject_id := NEW.id;
-    v.label := NEW."orderNumber";
-    v.old_status := OLD.status::text;
-    v.new_status := NEW.status::text;
-    v.old_tracking := OLD."trackingNumber";
-    v.new_tracking := NEW."trackingNumber";
-    v.old_cod := OLD."codStatus"::text;
-    v.new_cod := NEW."codStatus"::text;
+    v := ROW(pg_catalog.clock_timestamp(), 'order_update', NEW."userId", NEW.id, NEW."orderNumber",
+             OLD.status::text, NEW.status::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+             OLD."trackingNumber", NEW."trackingNumber", OLD."codStatus"::text, NEW."codStatus"::text)::telegram.events;
   EXCEPTION WHEN OTHERS THEN
     RAISE WARNING 'telegram: order change not recorded: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
     RETURN NEW;
   END;
-  v.source := 'order_update';
-  PERFORM telegram.record_event(v);
+  INSERT INTO telegram.events SELECT v.*;
+  IF telegram.notifier_is_idle() THEN
+    PERFORM pg_catalog.pg_notify('telegram_outbox', '');
+  END IF;
   RETURN NEW;
 END
 $function$;
@@ -1245,7 +1241,7 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.tg_outbox__forget_day() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_payments__record_success()
  RETURNS trigger
@@ -1272,14 +1268,18 @@ BEGIN
   IF v.user_id IS NULL THEN
     RETURN NULL;
   END IF;
+  v.recorded_at := pg_catalog.clock_timestamp();
   v.source := 'payment';
-  PERFORM telegram.record_event(v);
+  INSERT INTO telegram.events SELECT v.*;
+  IF telegram.notifier_is_idle() THEN
+    PERFORM pg_catalog.pg_notify('telegram_outbox', '');
+  END IF;
   RETURN NULL;
 END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.tg_payments__record_success() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_tuning_files__record_change()
  RETURNS trigger
@@ -1301,32 +1301,28 @@ BEGIN
     THEN
       RETURN NEW;
     END IF;
-    v.user_id := NEW."userId";
-    v.subject_id := NEW.id;
-    v.label := NEW."originalFilename";
-    v.old_status := OLD.status::text;
-    v.new_status := NEW.status::text;
-    v.old_eta := OLD."estimatedProcessingTime";
-    v.new_eta := NEW."estimatedProcessingTime";
-    v.old_eta_set_at := OLD."estimatedProcessingTimeSetAt";
-    v.new_eta_set_at := NEW."estimatedProcessingTimeSetAt";
-    v.comment := NEW."adminNotes";
-    v.comment_changed := OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes";
-    v.old_payment := OLD."paymentStatus"::text;
-    v.new_payment := NEW."paymentStatus"::text;
-    v.modified_changed := NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key";
+    v := ROW(pg_catalog.clock_timestamp(), 'file_update', NEW."userId", NEW.id, NEW."originalFilename",
+             OLD.status::text, NEW.status::text,
+             OLD."estimatedProcessingTime", NEW."estimatedProcessingTime",
+             OLD."estimatedProcessingTimeSetAt", NEW."estimatedProcessingTimeSetAt",
+             NEW."adminNotes", OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes",
+             OLD."paymentStatus"::text, NEW."paymentStatus"::text,
+             NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key",
+             NULL, NULL, NULL, NULL)::telegram.events;
   EXCEPTION WHEN OTHERS THEN
     RAISE WARNING 'telegram: file change not recorded: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
     RETURN NEW;
   END;
-  v.source := 'file_update';
-  PERFORM telegram.record_event(v);
+  INSERT INTO telegram.events SELECT v.*;
+  IF telegram.notifier_is_idle() THEN
+    PERFORM pg_catalog.pg_notify('telegram_outbox', '');
+  END IF;
   RETURN NEW;
 END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.tg_tuning_files__record_change() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_tuning_files__record_upload()
  RETURNS trigger
@@ -1338,16 +1334,17 @@ DECLARE
   v telegram.events;
 BEGIN
   BEGIN
-    v.user_id := NEW."userId";
-    v.subject_id := NEW.id;
-    v.label := NEW."originalFilename";
-    v.new_status := NEW.status::text;
+    v := ROW(pg_catalog.clock_timestamp(), 'file_insert', NEW."userId", NEW.id, NEW."originalFilename",
+             NULL, NEW.status::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+             NULL, NULL, NULL, NULL)::telegram.events;
   EXCEPTION WHEN OTHERS THEN
     RAISE WARNING 'telegram: upload not recorded: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
     RETURN NULL;
   END;
-  v.source := 'file_insert';
-  PERFORM telegram.record_event(v);
+  INSERT INTO telegram.events SELECT v.*;
+  IF telegram.notifier_is_idle() THEN
+    PERFORM pg_catalog.pg_notify('telegram_outbox', '');
+  END IF;
   RETURN NULL;
 END
 $function$;

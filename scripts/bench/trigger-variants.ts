@@ -7,6 +7,13 @@
  * lock free and nothing NOTIFYs.
  *
  *   npx tsx scripts/bench/trigger-variants.ts [--seconds 4] [--rounds 5] [--clients 8]
+ *       [--only ours,ours-copy,...] [--loop 5000]
+ *
+ * --loop N: instead of pgbench, one session runs the same UPDATE N times in a DO loop,
+ * each committed (synchronous_commit off), and the CPU time of that one backend
+ * (/proc/<pid>/schedstat) per UPDATE is reported: no client, parser or WAL writer in the
+ * figure, and far less disturbed by other load than pgbench's throughput. A local
+ * server only (not BENCH_DATABASE_URL).
  *
  * The variants, all BEFORE UPDATE with our five-condition test and doorbell unless named:
  * - reference: the one-INSERT AFTER trigger of website-writes.ts (3 columns, one WHEN);
@@ -19,9 +26,18 @@
  *   flags, the new values only, one enum turned into text) into a 14-column table;
  * - statement: ours as one AFTER statement trigger reading the transition tables (one
  *   INSERT ... SELECT per UPDATE statement, the test in its WHERE), then the doorbell.
+ * - ours-*: copies of telegram_record_file_change (15 values, SECURITY DEFINER, pinned
+ *   search_path, EXCEPTION block around the column reads, doorbell) with one part left
+ *   out or moved (Parts below): ours-copy is the function as it was before migration
+ *   000024 (fills `v` field by field, then PERFORMs a copy of telegram.record_event);
+ *   ours-no-set, -no-definer, -no-guard, -no-bell leave that part out of it; ours-inline
+ *   does record_event's INSERT and doorbell in the trigger; ours-row-typed builds `v` as
+ *   one ROW(...)::telegram.events (what 000024 migrated); ours-direct INSERTs straight
+ *   from NEW and OLD after a guard around the test only (a retyped column could then
+ *   fail the website's write: a floor, not a candidate); ours-bare has none of the parts.
  * Needs `pgbench` on the PATH (Debian: postgresql-client).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
@@ -53,7 +69,123 @@ CREATE TRIGGER bench_v_${name} BEFORE UPDATE ON tuning_files
 const TEST_ON = (o: string, n: string) =>
   TEST.replaceAll("OLD.", `${o}.`).replaceAll("NEW.", `${n}.`);
 
-const SETUP = `
+/** The 15 values of a file change, as telegram_record_file_change assigns them to `v`. */
+const ASSIGN = `v.user_id := NEW."userId";
+    v.subject_id := NEW.id;
+    v.label := NEW."originalFilename";
+    v.old_status := OLD.status::text;
+    v.new_status := NEW.status::text;
+    v.old_eta := OLD."estimatedProcessingTime";
+    v.new_eta := NEW."estimatedProcessingTime";
+    v.old_eta_set_at := OLD."estimatedProcessingTimeSetAt";
+    v.new_eta_set_at := NEW."estimatedProcessingTimeSetAt";
+    v.comment := NEW."adminNotes";
+    v.comment_changed := OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes";
+    v.old_payment := OLD."paymentStatus"::text;
+    v.new_payment := NEW."paymentStatus"::text;
+    v.modified_changed := NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key";`;
+
+/** How a copy of telegram_record_file_change differs from the live one. */
+interface Parts {
+  /** SECURITY DEFINER (default true). */
+  definer?: boolean;
+  /** SET search_path = pg_catalog, pg_temp (default true). */
+  set?: boolean;
+  /** The EXCEPTION block around the column reads (default true). */
+  guard?: boolean;
+  /** The INSERT and doorbell in the trigger instead of a call of telegram.record_event. */
+  inline?: boolean;
+  /** The doorbell's probe (default true). */
+  bell?: boolean;
+  /** `v` built by one ROW(...) assignment instead of 15 field assignments (implies inline). */
+  row?: boolean;
+  /** With `row`: the ROW typed as telegram.events (ROW(...)::telegram.events). */
+  typed?: boolean;
+  /** With `inline`: INSERT ... VALUES (v.user_id, ...) naming the 15 columns, not SELECT v.*. */
+  values?: boolean;
+}
+
+const COLUMNS = `source, user_id, subject_id, label, old_status, new_status, old_eta, new_eta,
+     old_eta_set_at, new_eta_set_at, comment, comment_changed, old_payment, new_payment,
+     modified_changed`;
+
+/** The whole event as one row value, in telegram.events' column order. */
+const ROW = `v := ROW(pg_catalog.clock_timestamp(), 'file_update', NEW."userId", NEW.id,
+      NEW."originalFilename", OLD.status::text, NEW.status::text,
+      OLD."estimatedProcessingTime", NEW."estimatedProcessingTime",
+      OLD."estimatedProcessingTimeSetAt", NEW."estimatedProcessingTimeSetAt",
+      NEW."adminNotes", OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes",
+      OLD."paymentStatus"::text, NEW."paymentStatus"::text,
+      NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key",
+      NULL, NULL, NULL, NULL)`;
+
+/** A copy of our file-change trigger with some of its parts left out or moved. */
+const fileChange = (name: string, p: Parts) => {
+  const definer = p.definer ?? true;
+  const set = p.set ?? true;
+  const guard = p.guard ?? true;
+  const bell = p.bell ?? true;
+  const core = `IF NOT (${TEST.replace('NEW."paymentStatus" = ', 'NEW."paymentStatus"::text = ')}) THEN
+      RETURN NEW;
+    END IF;
+    ${p.row ? `${ROW}${p.typed ? "::telegram.events" : ""};` : ASSIGN}`;
+  const guarded = guard
+    ? `BEGIN
+    ${core}
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'telegram: file change not recorded: %', SQLERRM;
+    RETURN NEW;
+  END;`
+    : core;
+  const record =
+    p.inline || p.row
+      ? `${p.row || p.values ? "" : "v.recorded_at := pg_catalog.clock_timestamp();"}
+  ${p.values ? `INSERT INTO telegram.events (recorded_at, ${COLUMNS}) VALUES (pg_catalog.clock_timestamp(), 'file_update', v.user_id, v.subject_id, v.label, v.old_status, v.new_status, v.old_eta, v.new_eta, v.old_eta_set_at, v.new_eta_set_at, v.comment, v.comment_changed, v.old_payment, v.new_payment, v.modified_changed);` : "INSERT INTO telegram.events SELECT v.*;"}
+  ${bell ? "IF telegram.notifier_is_idle() THEN PERFORM pg_catalog.pg_notify('telegram_outbox', ''); END IF;" : ""}`
+      : `PERFORM public.bench_record_event${bell ? "" : "_no_bell"}(v);`;
+  return `
+CREATE FUNCTION bench_p_${name}() RETURNS trigger LANGUAGE plpgsql
+  ${definer ? "SECURITY DEFINER" : ""} ${set ? "SET search_path = pg_catalog, pg_temp" : ""} AS $$
+DECLARE
+  v telegram.events;
+BEGIN
+  ${guarded}
+  ${p.row || p.values ? "" : "v.source := 'file_update';"}
+  ${record}
+  RETURN NEW;
+END $$;
+CREATE TRIGGER bench_p_${name} BEFORE UPDATE ON tuning_files
+  FOR EACH ROW EXECUTE FUNCTION bench_p_${name}();`;
+};
+
+/** Copies of telegram.record_event (public schema, found by the copies above). */
+const RECORD_EVENT = (name: string, bell: boolean) => `
+CREATE FUNCTION public.${name}(p_event telegram.events) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  p_event.recorded_at := clock_timestamp();
+  INSERT INTO telegram.events SELECT (p_event).*;
+  ${bell ? "IF telegram.notifier_is_idle() THEN PERFORM pg_catalog.pg_notify('telegram_outbox', ''); END IF;" : ""}
+END $$;`;
+
+/** The parts variants: each leaves out or moves one thing; "lean" all of them but the guard. */
+const PARTS: Record<string, Parts> = {
+  copy: {},
+  "no-set": { set: false },
+  "no-definer": { definer: false, set: false },
+  "no-guard": { guard: false },
+  "no-bell": { bell: false },
+  inline: { inline: true },
+  "inline-no-set": { inline: true, set: false },
+  bare: { definer: false, set: false, guard: false, inline: true, bell: false },
+  row: { row: true },
+  "row-no-guard": { row: true, guard: false },
+  "row-typed": { row: true, typed: true },
+  "inline-values": { inline: true, values: true },
+  "row-no-set": { row: true, set: false },
+  "row-no-definer": { row: true, set: false, definer: false },
+};
+
+export const SETUP = `
 CREATE TABLE bench_like_events (LIKE telegram.events INCLUDING DEFAULTS);
 CREATE TABLE bench_four (recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   source text, user_id text, subject_id text);
@@ -63,6 +195,32 @@ CREATE TABLE bench_compact (recorded_at timestamptz NOT NULL DEFAULT clock_times
   eta_changed boolean, comment text, comment_changed boolean, paid_now boolean,
   modified_changed boolean);
 ${REFERENCE_TRIGGER}
+${RECORD_EVENT("bench_record_event", true)}
+${RECORD_EVENT("bench_record_event_no_bell", false)}
+CREATE FUNCTION bench_p_direct() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  BEGIN
+    IF NOT (${TEST.replace('NEW."paymentStatus" = ', 'NEW."paymentStatus"::text = ')}) THEN RETURN NEW; END IF;
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'telegram: file change not recorded: %', SQLERRM;
+    RETURN NEW;
+  END;
+  INSERT INTO telegram.events (recorded_at, ${COLUMNS})
+  VALUES (clock_timestamp(), 'file_update', NEW."userId", NEW.id, NEW."originalFilename", OLD.status::text, NEW.status::text,
+      OLD."estimatedProcessingTime", NEW."estimatedProcessingTime",
+      OLD."estimatedProcessingTimeSetAt", NEW."estimatedProcessingTimeSetAt",
+      NEW."adminNotes", OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes",
+      OLD."paymentStatus"::text, NEW."paymentStatus"::text,
+      NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key");
+  IF telegram.notifier_is_idle() THEN PERFORM pg_catalog.pg_notify('telegram_outbox', ''); END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER bench_p_direct BEFORE UPDATE ON tuning_files
+  FOR EACH ROW EXECUTE FUNCTION bench_p_direct();
+${Object.entries(PARTS)
+  .map(([name, p]) => fileChange(name.replaceAll("-", "_"), p))
+  .join("\n")}
 ${ours("narrow", `INSERT INTO bench_reference (user_id, kind, subject_id) VALUES (NEW."userId", 'u', NEW.id);`)}
 ${ours("events_3", insert3("telegram.events"))}
 ${ours("like_events_3", insert3("bench_like_events"))}
@@ -112,6 +270,12 @@ const VARIANTS: Record<string, string[]> = {
   "four-columns-3": ["bench_v_four_columns_3"],
   compact: ["bench_v_compact"],
   statement: ["bench_v_statement"],
+  ...Object.fromEntries(
+    [...Object.keys(PARTS), "direct"].map((name) => [
+      `ours-${name}`,
+      [`bench_p_${name.replaceAll("-", "_")}`],
+    ]),
+  ),
 };
 
 const SCRIPT = STATEMENTS["status UPDATE"];
@@ -120,6 +284,10 @@ export async function benchTriggerVariants(o: {
   seconds: number;
   rounds: number;
   clients: number;
+  /** Only these variants (and "no trigger"); all when empty. */
+  only?: string[];
+  /** UPDATEs per round in one session's loop instead of pgbench (0: pgbench). */
+  loop?: number;
 }): Promise<void> {
   const db = await startBenchDatabase("variants");
   const dir = await mkdtemp(path.join(tmpdir(), "compucar-variants-"));
@@ -130,7 +298,9 @@ export async function benchTriggerVariants(o: {
     await sql`VACUUM ANALYZE`;
     const file = path.join(dir, "script.sql");
     await writeFile(file, SCRIPT);
-    const names = Object.keys(VARIANTS);
+    const names = Object.keys(VARIANTS).filter(
+      (n) => !o.only?.length || n === "no trigger" || o.only.includes(n),
+    );
     const tps = new Map<string, number[]>();
     const cpu = new Map<string, number[]>();
     for (let round = 0; round < o.rounds; round++) {
@@ -140,7 +310,7 @@ export async function benchTriggerVariants(o: {
         await sql`TRUNCATE telegram.events, bench_reference, bench_like_events, bench_four, bench_compact`;
         await sql`VACUUM tuning_files`;
         await sql`CHECKPOINT`;
-        const got = await pgbenchRound(db, file, o);
+        const got = o.loop ? await loopRound(db.url, o.loop) : await pgbenchRound(db, file, o);
         tps.set(name, [...(tps.get(name) ?? []), got.tps]);
         cpu.set(name, [...(cpu.get(name) ?? []), got.cpuPerTx]);
       }
@@ -148,7 +318,9 @@ export async function benchTriggerVariants(o: {
     const offTps = median(tps.get("no trigger") ?? []);
     const offCpu = median(cpu.get("no trigger") ?? []);
     console.log(
-      `variant          tps ÷ none   CPU µs/tx   + over none   (medians of ${o.rounds} rounds of ${o.seconds} s, ${o.clients} clients)`,
+      o.loop
+        ? `variant          rate ÷ none  backend CPU µs/UPDATE  + over none   (medians of ${o.rounds} rounds of ${o.loop} UPDATEs, one session)`
+        : `variant          tps ÷ none   CPU µs/tx   + over none   (medians of ${o.rounds} rounds of ${o.seconds} s, ${o.clients} clients)`,
     );
     for (const name of names) {
       const t = median(tps.get(name) ?? []);
@@ -164,18 +336,46 @@ export async function benchTriggerVariants(o: {
   }
 }
 
+/** `n` status UPDATEs, each committed, in one session: its backend's CPU µs per UPDATE. */
+async function loopRound(url: string, n: number): Promise<{ tps: number; cpuPerTx: number }> {
+  const session = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [{ pid }] = await session<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
+    const cpuNs = async () =>
+      Number((await readFile(`/proc/${pid}/schedstat`, "utf8")).split(" ")[0]);
+    await session`SET synchronous_commit = off`;
+    const [before, started] = [await cpuNs(), performance.now()];
+    await session.unsafe(`DO $$ BEGIN FOR i IN 1..${n} LOOP
+      UPDATE tuning_files
+         SET status = (CASE WHEN status = 'PENDING' THEN 'READY' ELSE 'PENDING' END)::"TuningFileStatus",
+             "estimatedProcessingTime" = 30, "estimatedProcessingTimeSetAt" = now(),
+             "updatedDate" = now(), "updatedAt" = now()
+       WHERE id = 'file-' || (1 + (i * 7919) % 10000);
+      COMMIT;
+    END LOOP; END $$`);
+    const [after, ended] = [await cpuNs(), performance.now()];
+    return { tps: (n * 1000) / (ended - started), cpuPerTx: (after - before) / 1000 / n };
+  } finally {
+    await session.end();
+  }
+}
+
 await runBenchScript(
   import.meta.url,
   {
     seconds: { type: "string", default: "4" },
     rounds: { type: "string", default: "5" },
     clients: { type: "string", default: "8" },
+    only: { type: "string", default: "" },
+    loop: { type: "string", default: "0" },
   },
   async (values) => {
     await benchTriggerVariants({
       seconds: Number(values.seconds),
       rounds: Number(values.rounds),
       clients: Number(values.clients),
+      only: String(values.only).split(",").filter(Boolean),
+      loop: Number(values.loop),
     });
     return undefined;
   },
