@@ -21,7 +21,9 @@
  *   part the launcher takes (spawn → the service's node process exists, from
  *   /proc/<pid>/stat start times, 10 ms resolution), and the CPU time the service's
  *   process used until /healthz answered 200 (user + system, 10 ms resolution: on a
- *   shared machine the wall time swings with the load, the CPU time much less);
+ *   shared machine the wall time swings with the load, the CPU time much less), and when
+ *   each start step logged its line (the `time` of the service's own JSON log lines, ms
+ *   after the spawn: see STEPS);
  * - RSS: VmRSS of the service's own node process (the leaf of the launcher's process
  *   tree running the service, not the npm/tsx wrappers) after `--idle-seconds` idle; the
  *   wrappers' RSS is in the note;
@@ -55,8 +57,19 @@ export interface IdleBenchOptions {
   log?: (line: string) => void;
 }
 
+/** Start steps, by the line the service logs when it has done it. */
+const STEPS = [
+  ["HTTP", "HTTP on "],
+  ["started", "CompuCar customer bot started"],
+  ["sender lock", "notifier: this instance is the active sender"],
+  ["polling lock", "polling: this instance polls Telegram"],
+  ["LISTEN", "notifier: listening for new events"],
+] as const;
+
 interface RunResult {
   startupMs: number;
+  /** ms after the spawn at which each of STEPS was logged (NaN when it was not). */
+  stepsMs: number[];
   /** CPU seconds of the service's process when /healthz first answered 200. */
   startupCpuS: number;
   firstReplyMs: number;
@@ -98,7 +111,7 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
     for (let run = 1; run <= runs; run++) {
       const result = await runOnce(command(launcher, nodeFlags), databaseUrl, telegram, idleMs);
       log(
-        `run ${run}: /healthz 200 after ${result.startupMs.toFixed(0)} ms (${(result.startupCpuS * 1000).toFixed(0)} ms CPU; launcher ${result.launcherMs} ms), /start answered after ${result.firstReplyMs.toFixed(0)} ms, RSS ${(result.rssKiB / 1024).toFixed(1)} MiB after ${idleMs / 1000} s idle, SIGTERM → exit ${result.exitCode} in ${result.stopMs.toFixed(0)} ms`,
+        `run ${run}: ${STEPS.map(([name], i) => `${name} ${result.stepsMs[i]?.toFixed(0)} ms, `).join("")}/healthz 200 after ${result.startupMs.toFixed(0)} ms (${(result.startupCpuS * 1000).toFixed(0)} ms CPU; launcher ${result.launcherMs} ms), /start answered after ${result.firstReplyMs.toFixed(0)} ms, RSS ${(result.rssKiB / 1024).toFixed(1)} MiB after ${idleMs / 1000} s idle, SIGTERM → exit ${result.exitCode} in ${result.stopMs.toFixed(0)} ms`,
       );
       results.push(result);
     }
@@ -119,7 +132,7 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
         value: Math.round(med((r) => r.startupMs)),
         unit: "ms",
         ...(targets ? { target: { op: "<=" as const, value: 300 } } : {}),
-        note: `${of}; the launcher's part (spawn → the service's node process exists): ${Math.round(med((r) => r.launcherMs))} ms`,
+        note: `${of}; the launcher's part (spawn → the service's node process exists): ${Math.round(med((r) => r.launcherMs))} ms; steps logged, ms after the spawn: ${STEPS.map(([name], i) => `${name} ${Math.round(med((r) => r.stepsMs[i] ?? Number.NaN))}`).join(", ")}`,
       },
       {
         name: "idle: start-up, CPU time of the service's process until /healthz 200",
@@ -176,6 +189,7 @@ async function runOnce(
   // A customer's /start waits in getUpdates: its answer shows when the bot really works.
   const chat = 700_000 + port;
   const spawnedAt = performance.now();
+  const spawnedEpoch = Date.now();
   telegram.sendText(chat, "/start");
   const child = spawn(command, args, {
     cwd: projectRoot,
@@ -231,6 +245,7 @@ async function runOnce(
     if (!exit) throw new Error(`the service did not exit within 15 s of SIGTERM\n${output}`);
     return {
       startupMs,
+      stepsMs: stepTimes(output, spawnedEpoch),
       startupCpuS,
       firstReplyMs: (firstReply[0]?.at ?? Number.NaN) - spawnedAt,
       launcherMs: launcherMs * 10,
@@ -254,6 +269,21 @@ async function runOnce(
       await exited;
     }
   }
+}
+
+/** When the service logged each of STEPS, in ms after `spawnedEpoch` (its JSON lines' `time`). */
+function stepTimes(output: string, spawnedEpoch: number): number[] {
+  const lines = output.split("\n").flatMap((line) => {
+    try {
+      return [JSON.parse(line) as { time?: number; msg?: string }];
+    } catch {
+      return [];
+    }
+  });
+  return STEPS.map(([, start]) => {
+    const time = lines.find((line) => line.msg?.startsWith(start))?.time;
+    return time === undefined ? Number.NaN : time - spawnedEpoch;
+  });
 }
 
 /** Polls /healthz every 10 ms; the time from spawn to the first 200. */
