@@ -2,7 +2,12 @@ import { GrammyError, HttpError } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotApiDouble } from "../double/bot-api-double.ts";
 import { freePort } from "../src/db/embedded.ts";
-import { createSender, type OutgoingMessage, type Sender } from "../src/notifier/sender.ts";
+import {
+  acceptedMessageId,
+  createSender,
+  type OutgoingMessage,
+  type Sender,
+} from "../src/notifier/sender.ts";
 
 const TOKEN = "123456:SENDER-TEST-TOKEN";
 
@@ -108,5 +113,39 @@ describe("the notifier's sendMessage client", () => {
     } finally {
       nowhere.close();
     }
+  });
+});
+
+describe("reading an accepted send's message id without parsing the whole answer", () => {
+  it("takes the id from the start of the Bot API's answer, whatever follows it", () => {
+    // The Bot API's answer to sendMessage, as Telegram writes it (fields in this order).
+    const telegram = JSON.stringify({
+      ok: true,
+      result: {
+        message_id: 48213,
+        from: { id: 1, is_bot: true, first_name: "CompuCar", username: "compucar_bot" },
+        chat: { id: 4242, first_name: "Ali", type: "private" },
+        date: 1764650000,
+        text: "Your file stage1.bin is ready",
+        entities: [{ offset: 10, length: 10, type: "bold" }],
+      },
+    });
+    expect(acceptedMessageId(telegram)).toBe(48213);
+    expect(acceptedMessageId('{"ok":true,"result":{"message_id":7}}')).toBe(7);
+  });
+
+  it("anything else is left to the full parse: no guess from a partial or odd answer", () => {
+    for (const answer of [
+      '{"ok":true,"result":{"message_id":,"date":1}}', // no digits
+      '{"ok":true,"result":{"message_id":12a}}', // not a number
+      '{"ok":true,"result":{"message_id":12', // cut off
+      '{"ok":true,"result":{"message_id":1234567890123456,"date":1}}', // past 2^53's digits
+      '{"ok":true,"result":{"message_id":"12"}}', // a string
+      '{"result":{"message_id":12},"ok":true}', // another order: parsed whole
+      '{"ok":false,"error_code":400,"description":"Bad Request"}',
+      "<html>502 Bad Gateway</html>",
+      "",
+    ])
+      expect(acceptedMessageId(answer), answer).toBeUndefined();
   });
 });
