@@ -63,6 +63,8 @@ interface Relation {
   comment: string | null;
   acl: string | null;
   viewdef: string | null;
+  /** Storage parameters (e.g. `fillfactor=50`), or null. */
+  options: string | null;
 }
 interface Column {
   key: string;
@@ -174,7 +176,8 @@ async function readCatalogueIn(sql: Pick<Sql, "unsafe">): Promise<Catalogue> {
              n.nspname AS schema, format('%I.%I', n.nspname, c.relname) AS name,
              c.relkind::text AS relkind, obj_description(c.oid, 'pg_class') AS comment,
              c.relacl::text AS acl,
-             CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS viewdef
+             CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS viewdef,
+             array_to_string(c.reloptions, ', ') AS options
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE ${OURS} AND c.relkind IN ('r', 'p', 'v', 'm')
          AND ${NOT_FROM_EXTENSION("c.oid", "pg_class")}`),
@@ -478,7 +481,7 @@ function tableBlocks(a: Added): string[][] {
       ...privileges(t.acl, a.owner),
       `CREATE TABLE ${t.name} (`,
       ...body.map((line, n) => `  ${line}${n < body.length - 1 ? "," : ""}`),
-      ");",
+      t.options ? `) WITH (${t.options});` : ");",
       ...comment(`TABLE ${t.name}`, t.comment),
       ...columns.flatMap((c) => comment(`COLUMN ${t.name}.${c.name}`, c.comment)),
       ...constraints.flatMap((c) => comment(`CONSTRAINT ${c.name} ON ${t.name}`, c.comment)),

@@ -266,7 +266,7 @@ CREATE TABLE telegram.outbox (
   telegram_message_id bigint,
   CONSTRAINT outbox_pkey PRIMARY KEY (id),
   CONSTRAINT outbox_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'skipped'::text]))
-);
+) WITH (fillfactor=50);
 COMMENT ON TABLE telegram.outbox IS 'One row per message a customer is told. status: pending (due at due_at, or now when NULL), sent, failed (permanent error, see last_error), skipped (no linked chat, muted kind, blocked chat: reason in last_error). created_at is when the website recorded the event.';
 COMMENT ON COLUMN telegram.outbox.kind IS 'file_uploaded, file_status, file_eta, file_comment, file_paid, order_status, order_shipping, payment_received; test (scripts/test-message.ts), broadcast (telegram.broadcast(), comment holds its texts as JSON)';
 COMMENT ON COLUMN telegram.outbox.subject_id IS 'tuning_files.id, or orders.id for order and payment events';
