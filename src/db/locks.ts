@@ -8,6 +8,9 @@
  *                         (session lock on a connection of its own, src/polling.ts).
  *   (1952803941, 4)       NOTIFIER_LOCK: the instance that sends notifications holds it
  *                         (session lock on a connection of its own, src/notifier/leader.ts).
+ *   (1952803941, 5)       MIGRATE_LOCK: `npm run migrate` (and the embedded start's migrate)
+ *                         holds it while it migrates and repairs (src/db/migrations.ts), so a
+ *                         second deploy waits instead of failing.
  *
  * Used by our SQL functions (the migrations in migrations/committed):
  *   (1952803941, 1)       no longer used: telegram.notifier_is_idle() tested it until
@@ -32,6 +35,9 @@ export const POLLING_LOCK = [LOCK_CLASS, 3] as const;
 
 /** Held by the instance that sends notifications: one send budget per bot token. */
 export const NOTIFIER_LOCK = [LOCK_CLASS, 4] as const;
+
+/** Held while migrating and repairing one database: one migrate at a time, the others wait. */
+export const MIGRATE_LOCK = [LOCK_CLASS, 5] as const;
 
 /** The ring locks' ids (class LOCK_CLASS), taken and probed by our SQL functions only. */
 export const RING_LOCK_IDS = { first: 32, last: 47 } as const;

@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import { MIGRATE_LOCK } from "./locks.ts";
 import { type RepairResult, repairSchema } from "./repair.ts";
 
 /**
@@ -33,11 +34,38 @@ export type MigrationLog = (level: string, message: string) => void;
  * restores what the website's tools dropped since (src/db/repair.ts: triggers, indexes,
  * our columns and constraint), even when every migration was already applied. Running
  * it twice changes nothing. Returns what was restored and what is still missing.
+ *
+ * One migrate at a time per database: two deploys starting together (two hosts, a
+ * rolling update) would otherwise meet in graphile-migrate's own advisory lock, which it
+ * only tries, and the second would fail with "Failed to get exclusive lock". The second
+ * waits on MIGRATE_LOCK (saying so), then finds everything applied and repairs nothing.
  */
 export async function runMigrations(
   url: string,
   log: MigrationLog = () => {},
 ): Promise<RepairResult> {
+  const lock = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const take = async () =>
+      (
+        await lock<[{ free: boolean }]>`
+          SELECT pg_try_advisory_lock(${MIGRATE_LOCK[0]}, ${MIGRATE_LOCK[1]}) AS free`
+      )[0].free;
+    if (!(await take())) {
+      log("info", "another migrate is running on this database: waiting for it to finish");
+      // Tried again and again rather than waited for in one pg_advisory_lock: a statement
+      // waiting holds a snapshot, and the other migrate's CREATE INDEX CONCURRENTLY waits
+      // for every older snapshot to go: each would wait for the other.
+      while (!(await take())) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return await migrateAndRepair(url, log);
+  } finally {
+    // Ending the session gives the lock back (also when the migration failed).
+    await lock.end();
+  }
+}
+
+async function migrateAndRepair(url: string, log: MigrationLog): Promise<RepairResult> {
   // Loaded here, not with this module: its tree (pg, its pool, its parsers) is ~15 MB of
   // RSS imported alone, and the service only checks a real database (checkMigrations,
   // two queries) when it starts; it migrates only the embedded one.
