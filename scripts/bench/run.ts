@@ -8,12 +8,16 @@
  *   npm run bench [-- --only writes,pipeline,service,bot,idle,status] [--quick] [--markdown FILE]
  *
  * --quick: shorter runs (a smoke test of the harness, not figures to quote).
+ * --markdown FILE: also writes the table (and the notes under it) to FILE.
+ * --help: this text. Each part is also a script of its own (scripts/bench/*.ts, each with
+ * --help): writes = website-writes.ts, pipeline and service = pipeline.ts, bot = bot.ts,
+ * idle = idle.ts, status = status-page.ts.
  */
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
-import { parseArgs } from "node:util";
 import { benchBot } from "./bot.ts";
 import { benchIdle } from "./idle.ts";
+import { parseBenchArgs } from "./lib/cli.ts";
 import { type BenchRow, formatTable, passes } from "./lib/report.ts";
 import { benchPipeline } from "./pipeline.ts";
 import { benchStatusPage } from "./status-page.ts";
@@ -22,12 +26,10 @@ import { benchWebsiteWrites } from "./website-writes.ts";
 const PARTS = ["writes", "pipeline", "service", "bot", "idle", "status"] as const;
 type Part = (typeof PARTS)[number];
 
-const { values } = parseArgs({
-  options: {
-    only: { type: "string" },
-    quick: { type: "boolean", default: false },
-    markdown: { type: "string" },
-  },
+const values = parseBenchArgs(import.meta.url, {
+  only: { type: "string" },
+  quick: { type: "boolean", default: false },
+  markdown: { type: "string" },
 });
 const only = (values.only?.split(",") ?? PARTS) as Part[];
 const unknown = only.filter((p) => !PARTS.includes(p));

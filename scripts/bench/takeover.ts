@@ -13,9 +13,9 @@
  * POLLING (its startPolling ran). A new standby is started for the next kill.
  * Prints each kill, then the median, 90th percentile and maximum.
  */
-import { parseArgs } from "node:util";
 import { type PollingInstance, spawnPollingInstance } from "../../test/support/polling-instance.ts";
 import { until } from "../../test/support/wait.ts";
+import { parseBenchArgs } from "./lib/cli.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { type BenchRow, formatTable, median, percentile } from "./lib/report.ts";
 
@@ -78,8 +78,9 @@ export async function benchTakeover(
   };
 }
 
-const { values } = parseArgs({
-  options: { kills: { type: "string" }, "retry-ms": { type: "string" } },
+const values = parseBenchArgs(import.meta.url, {
+  kills: { type: "string" },
+  "retry-ms": { type: "string" },
 });
 const result = await benchTakeover({
   kills: values.kills === undefined ? undefined : Number(values.kills),

@@ -1,5 +1,6 @@
 /** What every benchmark script shares when run on its own: its options, its table. */
-import { pathToFileURL } from "node:url";
+import { readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { type BenchRow, formatTable } from "./report.ts";
 
@@ -29,7 +30,42 @@ export async function runBenchScript<O extends Options>(
   ) => Promise<BenchRow[] | undefined>,
 ): Promise<void> {
   if (moduleUrl !== pathToFileURL(process.argv[1] ?? "").href) return;
-  const { values } = parseArgs({ options });
+  const values = parseBenchArgs(moduleUrl, options);
   const rows = await run(values);
   if (rows) console.log(`\n${formatTable(rows)}`);
+}
+
+/**
+ * The command line of the benchmark script at `moduleUrl`: `--help` prints the script's
+ * header comment (its usage and what it measures) and exits 0; an unknown option or a
+ * missing value says so in one line, points to --help, and exits 2.
+ */
+export function parseBenchArgs<O extends Options>(
+  moduleUrl: string,
+  options: O,
+): ReturnType<typeof parseArgs<{ options: O }>>["values"] {
+  const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(headerComment(fileURLToPath(moduleUrl)));
+    process.exit(0);
+  }
+  try {
+    return parseArgs({ options, args }).values;
+  } catch (error) {
+    console.error(
+      `${error instanceof Error ? error.message : String(error)} (--help lists the options)`,
+    );
+    process.exit(2);
+  }
+}
+
+/** The text of the file's first block comment, without its stars. */
+function headerComment(file: string): string {
+  const match = /\/\*\*([\s\S]*?)\*\//.exec(readFileSync(file, "utf8"));
+  if (!match?.[1]) return `usage: see ${file}`;
+  return match[1]
+    .split("\n")
+    .map((line) => line.replace(/^\s*\* ?/, ""))
+    .join("\n")
+    .trim();
 }
