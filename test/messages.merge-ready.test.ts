@@ -3,6 +3,7 @@ import { BotApiDouble } from "../double/bot-api-double.ts";
 import { visible } from "./support/chat.ts";
 import { createTestDatabase } from "./support/database.ts";
 import { cipher, startNotifier } from "./support/notifier-harness.ts";
+import { until } from "./support/wait.ts";
 import { website } from "./support/website.ts";
 
 const READY = "✅ File ready for download";
@@ -64,6 +65,45 @@ describe("two changes to one file pending together", () => {
       expect(rows.map((r) => r.status)).toEqual(["sent", "sent", "sent"]);
       expect(rows[0]?.telegram_message_id).toBe(rows[1]?.telegram_message_id);
       expect(rows[2]?.telegram_message_id).not.toBe(rows[1]?.telegram_message_id);
+    } finally {
+      await telegram.close();
+      await db.drop();
+    }
+  });
+});
+
+describe("a merged message Telegram refuses for good", () => {
+  it("marks every row it stands for failed at once, not only the first", async () => {
+    const db = await createTestDatabase();
+    const telegram = await BotApiDouble.start();
+    const site = website(db.sql);
+    const chat = 7150;
+    try {
+      const userId = await site.createUser({ chatId: cipher.encrypt(chat) });
+      const fileId = await site.uploadFile(userId, "polo.bin");
+      // With no notifier running, READY and the modified file wait together: one message.
+      await site.changeFileStatus(fileId, "READY");
+      await site.uploadModifiedFile(fileId);
+      telegram.failChat(chat, { kind: "badRequest", description: "message is too long" });
+      const { notifier } = startNotifier(db, telegram);
+      await notifier.start();
+      try {
+        const statuses = async () =>
+          (
+            await db.sql<{ status: string }[]>`
+              SELECT status FROM telegram.outbox
+               WHERE subject_id = ${fileId} AND kind = 'file_status' ORDER BY id`
+          ).map((r) => r.status);
+        // The upload's message and the merged one are both refused; once the merged
+        // message's first row is settled, the notifier has dealt with that message.
+        await until(async () => (await statuses())[0] === "failed", { timeoutMs: 30_000 });
+        expect(await statuses()).toEqual(["failed", "failed"]);
+        const leased = await db.sql`
+          SELECT id FROM telegram.outbox WHERE subject_id = ${fileId} AND locked_until IS NOT NULL`;
+        expect(leased).toHaveLength(0);
+      } finally {
+        await notifier.stop();
+      }
     } finally {
       await telegram.close();
       await db.drop();

@@ -3,7 +3,14 @@ import type { Logger } from "../log.ts";
 import { reachedTail } from "./claim-lead.ts";
 import type { DeliverBatch } from "./drain.ts";
 import { type MergedRow, mergeSameFile } from "./merge.ts";
-import { type ClaimedRow, idsOf, markSentMany, release, type SentRow } from "./outbox.ts";
+import {
+  type ClaimedRow,
+  idsOf,
+  markSentMany,
+  release,
+  type SentRow,
+  settleLike,
+} from "./outbox.ts";
 import type { Semaphore } from "./pacing.ts";
 import type { SendRow } from "./send-row.ts";
 import { type RunState, running } from "./state.ts";
@@ -69,13 +76,18 @@ export function createDelivery(options: DeliveryOptions): DeliverBatch {
             started += 1 + also.length;
             tail();
             // A merged message is recorded as sent for every row it stands for.
+            let recorded = false;
             const record =
               also.length === 0
                 ? sent.record
                 : (entry: SentRow) => {
+                    recorded = true;
                     for (const r of [row, ...also]) sent.record({ ...entry, id: r.id });
                   };
-            if (!running(state) || !(await sendRow(row, record, logEach, leaseEndsAt))) {
+            const settled = running(state) && (await sendRow(row, record, logEach, leaseEndsAt));
+            // Settled unsent (refused for good, skipped): so is every row it stood for.
+            if (settled && also.length > 0 && !recorded) await settleLike(sql, row.id, idsOf(also));
+            if (!settled) {
               const rest = messages.slice(i + (running(state) ? 1 : 0));
               await release(
                 sql,

@@ -115,6 +115,23 @@ export async function release(sql: postgres.Sql, ids: readonly string[]): Promis
      WHERE id = ANY(${ids}::bigint[]) AND status = 'pending'`;
 }
 
+/**
+ * The rows a merged message stood for, settled as its first row was when it was not sent
+ * (failed or skipped, with its reason); nothing when that row is still pending.
+ */
+export async function settleLike(
+  sql: postgres.Sql,
+  firstId: string,
+  ids: readonly string[],
+): Promise<void> {
+  await sql`
+    UPDATE telegram.outbox o
+       SET status = f.status, last_error = f.last_error, locked_until = NULL, locked_by = NULL
+      FROM telegram.outbox f
+     WHERE f.id = ${firstId} AND f.status IN ('failed', 'skipped')
+       AND o.id = ANY(${ids}::bigint[]) AND o.status = 'pending'`;
+}
+
 /** Given up for good (blocked, chat not found, unparsable, too old). */
 export async function markFailed(sql: postgres.Sql, id: string, reason: string): Promise<void> {
   await sql`
