@@ -18,7 +18,7 @@
 -- Advisory locks taken in SQL, all of class 1952803941 ('tele' in ASCII); the keys the
 -- service takes from TypeScript are named in src/db/locks.ts. What each lock means is in
 -- the COMMENT of the function that takes it:
---   telegram.claim_batch: pg_advisory_xact_lock(1952803941, 2)
+--   telegram.claim_batch_all: pg_advisory_xact_lock(1952803941, 2)
 --   telegram.notifier_is_idle: pg_try_advisory_xact_lock_shared(1952803941, 32 + pg_catalog.pg_backend_pid() % 16)
 --   telegram.notifier_set_busy: pg_advisory_lock(1952803941, k)
 
@@ -400,18 +400,12 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.chat_fingerprint(stored text) FROM PUBLIC;
 
--- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql, 000018-rollout-and-pause.sql, 000021-test-message-and-broadcast.sql, 000022-claim-when-idle.sql, 000027-claim-in-one-function.sql (the definition below is the live one)
+-- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql, 000018-rollout-and-pause.sql, 000021-test-message-and-broadcast.sql, 000022-claim-when-idle.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
  RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
  LANGUAGE plpgsql
 AS $function$
-#variable_conflict use_column
-DECLARE
-  v_last bigint;
-  v_new integer;
-  v_stage text;
-  v_paused boolean;
 BEGIN
   -- Nothing to claim: no new event, and no pending row that is due and free (a retry
   -- come due, a lease run out). Read without the claim lock: an event committed after
@@ -424,55 +418,68 @@ BEGIN
                         AND (o.locked_until IS NULL OR o.locked_until < now())) THEN
     RETURN;
   END IF;
+  RETURN QUERY SELECT * FROM telegram.claim_batch_all(p_worker, p_limit, p_per_customer, p_lease_seconds, p_scan);
+END
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The notifier''s claim: answers nothing at once when nothing may be claimed; else telegram.claim_batch_all: ingests events, settles the skipped (returned first, skipped_reason set), leases due rows per customer in order (returned after). Leases expire, so calling it by hand delays those rows by the lease.';
+
+-- (no migration names it: written by hand?)
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.claim_batch_all(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
+ RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_last bigint;
+  v_stage text;
+  v_paused boolean;
+BEGIN
   -- Nothing here needs to wait for the WAL flush: if the server crashes before it, the
   -- whole claim is undone (the events go back to telegram.events, the leases vanish) and
   -- is made again; a message already sent may then be sent twice, as after any crash.
-  PERFORM set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(1952803941, 2);
-  -- The last row before this claim's, and the operator controls, read once per claim (a
-  -- missing row counts as the default).
-  SELECT coalesce((SELECT max(o.id) FROM telegram.outbox o), 0), c.rollout_stage, c.paused_at IS NOT NULL
-    INTO v_last, v_stage, v_paused
-    FROM (SELECT) one LEFT JOIN telegram.controls c ON true;
+  PERFORM set_config('synchronous_commit', 'off', true);
+  PERFORM pg_advisory_xact_lock(1952803941, 2);
+  SELECT coalesce(max(o.id), 0) INTO v_last FROM telegram.outbox o;
+  PERFORM telegram.ingest_events();
+  -- The operator controls, read once per claim (a missing row counts as the default).
+  SELECT c.rollout_stage, c.paused_at IS NOT NULL INTO v_stage, v_paused FROM telegram.controls c;
   v_stage := coalesce(v_stage, 'everyone');
-  -- An assignment, not PERFORM: PL/pgSQL calls the function without a query around it.
-  v_new := telegram.ingest_events();
 
-  -- Only this claim's new rows can need skipping.
-  IF v_new > 0 THEN
-    RETURN QUERY
-    WITH skipped AS (
-      UPDATE telegram.outbox o
-         SET status = 'skipped',
-             last_error = CASE WHEN h.user_exists IS NULL THEN 'user deleted'
-                               WHEN h.chat IS NULL THEN 'not linked'
-                               WHEN h.blocked_at IS NOT NULL THEN 'blocked'
-                               WHEN h.out_of_stage THEN 'not in rollout stage'
-                               ELSE 'muted' END
-        FROM (SELECT b.id, u.id IS NOT NULL OR NULL AS user_exists, u."telegramChatId" AS chat,
-                     p.blocked_at, p.muted_kinds,
-                     CASE WHEN b.kind = 'test' THEN NULL
-                          WHEN b.kind = 'broadcast' THEN 'announcements'
-                          WHEN b.kind IN ('file_paid', 'payment_received') THEN 'payments'
-                          WHEN b.kind LIKE 'order%' THEN 'orders' ELSE 'files' END AS category,
-                     -- 'everyone' asks nothing per row.
-                     CASE WHEN v_stage = 'everyone' THEN false
-                          ELSE NOT telegram.in_rollout(b.user_id) END AS out_of_stage
-                FROM telegram.outbox b
-                LEFT JOIN public.users u ON u.id = b.user_id
-                LEFT JOIN telegram.chat_prefs p ON p.user_id = b.user_id
-               WHERE b.id > v_last AND b.status = 'pending') h
-       WHERE o.id = h.id
-         AND (h.user_exists IS NULL OR h.chat IS NULL OR h.blocked_at IS NOT NULL OR h.out_of_stage
-              OR h.category = ANY (coalesce(h.muted_kinds, '{}')))
-      RETURNING o.kind, o.last_error
-    )
-    SELECT NULL::text, NULL::text, s.kind, NULL::text, NULL::text, NULL::text, NULL::integer,
-           NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::integer, NULL::timestamptz,
-           NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean,
-           NULL::text[], NULL::text, NULL::smallint, NULL::smallint, NULL::timestamptz,
-           s.last_error
-      FROM skipped s;
-  END IF;
+  RETURN QUERY
+  WITH skipped AS (
+    UPDATE telegram.outbox o
+       SET status = 'skipped',
+           last_error = CASE WHEN h.user_exists IS NULL THEN 'user deleted'
+                             WHEN h.chat IS NULL THEN 'not linked'
+                             WHEN h.blocked_at IS NOT NULL THEN 'blocked'
+                             WHEN h.out_of_stage THEN 'not in rollout stage'
+                             ELSE 'muted' END
+      FROM (SELECT b.id, u.id IS NOT NULL OR NULL AS user_exists, u."telegramChatId" AS chat,
+                   p.blocked_at, p.muted_kinds,
+                   CASE WHEN b.kind = 'test' THEN NULL
+                        WHEN b.kind = 'broadcast' THEN 'announcements'
+                        WHEN b.kind IN ('file_paid', 'payment_received') THEN 'payments'
+                        WHEN b.kind LIKE 'order%' THEN 'orders' ELSE 'files' END AS category,
+                   -- 'everyone' asks nothing per row.
+                   CASE WHEN v_stage = 'everyone' THEN false
+                        ELSE NOT telegram.in_rollout(b.user_id) END AS out_of_stage
+              FROM telegram.outbox b
+              LEFT JOIN public.users u ON u.id = b.user_id
+              LEFT JOIN telegram.chat_prefs p ON p.user_id = b.user_id
+             WHERE b.id > v_last AND b.status = 'pending') h
+     WHERE o.id = h.id
+       AND (h.user_exists IS NULL OR h.chat IS NULL OR h.blocked_at IS NOT NULL OR h.out_of_stage
+            OR h.category = ANY (coalesce(h.muted_kinds, '{}')))
+    RETURNING o.kind, o.last_error
+  )
+  SELECT NULL::text, NULL::text, s.kind, NULL::text, NULL::text, NULL::text, NULL::integer,
+         NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::integer, NULL::timestamptz,
+         NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean,
+         NULL::text[], NULL::text, NULL::smallint, NULL::smallint, NULL::timestamptz,
+         s.last_error
+    FROM skipped s;
 
   -- Paused: events join the outbox and wait there; nothing is leased.
   IF v_paused THEN
@@ -515,8 +522,8 @@ BEGIN
    ORDER BY l.id;
 END
 $function$;
-REVOKE EXECUTE ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) FROM PUBLIC;
-COMMENT ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The notifier''s claim: answers nothing at once when nothing may be claimed; else, under the claim lock, ingests events (telegram.ingest_events), settles the skipped (returned first, skipped_reason set), leases due rows per customer in order (returned after). Leases expire, so calling it by hand delays those rows by the lease.';
+REVOKE EXECUTE ON FUNCTION telegram.claim_batch_all(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.claim_batch_all(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The claim (called by telegram.claim_batch when something may be claimed): ingests events, settles the skipped (returned first, skipped_reason set), leases due rows per customer in order (returned after).';
 
 -- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}

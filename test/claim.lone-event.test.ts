@@ -21,9 +21,9 @@ async function rowOf(label: string) {
   >`SELECT status, last_error, attempts, locked_by FROM telegram.outbox WHERE label = ${label}`;
 }
 
-// Migration 000027: the claim runs its skip step only when its ingest added rows. A lone
-// event (the common case: one website change, an idle notifier) is such a claim, and the
-// customers nobody may tell are settled by the claim itself, never leased: for the rollout
+// A lone event (the common case: one website change, an idle notifier) is a claim of its
+// own, and the customers nobody may tell are settled by the claim's skip step (the rows
+// above the last outbox id before the claim's ingest), never leased: for the rollout
 // stage, nothing after the claim would stop the message.
 describe("a claim that ingests one event", () => {
   let chat = 91_000;

@@ -1,8 +1,8 @@
 /**
  * The notifier's statements per delivered message at a steady trickle (one event at a
  * time, `rate` a second, the notifier idle in between): calls of telegram.claim_batch
- * (and ingest_events, which a claim calls only when something may be claimed),
- * notifier_set_busy (the ring locks given back and taken again), counted by PostgreSQL
+ * (and claim_batch_all, the claims that found something due), notifier_set_busy (the
+ * ring locks given back and taken again), counted by PostgreSQL
  * (pg_stat_user_functions, track_functions = all) over `events` events. Unlike wall
  * times and CPU, these counts do not depend on the machine's load.
  *
@@ -70,7 +70,7 @@ async function countRoundTrips(o: { events: number; rate: number }): Promise<Ben
     await sleep(1_500);
     const after = await calls();
     const out: BenchRow[] = [];
-    for (const name of ["claim_batch", "ingest_events", "notifier_set_busy"]) {
+    for (const name of ["claim_batch", "claim_batch_all", "notifier_set_busy"]) {
       const n = (after.get(name) ?? 0) - (before.get(name) ?? 0);
       out.push({ name: `${name} calls per message`, value: n / o.events, unit: "calls" });
     }
