@@ -6,13 +6,17 @@
  *
  * 20 rounds warm up, then `rounds` are timed from the client (no auto_explain), then
  * `rounds` more are explained. `--apply FILE` runs FILE's SQL after the migrations first
- * (to compare a variant of a function in the same run of the machine).
+ * (to compare a variant of a function in the same run of the machine). `--perf FILE`
+ * records the claiming backend with `perf record --call-graph dwarf` during the timed
+ * rounds (then `perf report -i FILE`; the embedded server's binary keeps its symbols).
  *
- *   npx tsx scripts/bench/claim-probe.ts [--rounds 200] [--customers 1000] [--apply FILE]
+ *   npx tsx scripts/bench/claim-probe.ts [--rounds 200] [--customers 1000] [--apply FILE] [--perf FILE]
  */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import postgres from "postgres";
-import { runBenchScript } from "./lib/cli.ts";
+import { runBenchScript, sleep } from "./lib/cli.ts";
 import { startBenchDatabase } from "./lib/database.ts";
 import { type BenchRow, median } from "./lib/report.ts";
 import { useTriggers } from "./peer.ts";
@@ -28,6 +32,7 @@ async function probeClaim(o: {
   rounds: number;
   customers: number;
   apply?: string;
+  perf?: string;
 }): Promise<BenchRow[]> {
   const db = await startBenchDatabase("claimprobe");
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
@@ -64,8 +69,35 @@ async function probeClaim(o: {
     await claimer.unsafe("LOAD 'auto_explain'");
     const whole: number[] = [];
     let wholeCpu = 0;
+    let perf: ChildProcess | undefined;
     for (let i = 1; i <= 2 * o.rounds + 20; i++) {
       const explain = i > 20 + o.rounds;
+      if (i === 21 && o.perf) {
+        perf = spawn(
+          "perf",
+          [
+            "record",
+            "-q",
+            "-F",
+            "2999",
+            "--call-graph",
+            "dwarf,16384",
+            "-p",
+            String(pid),
+            "-o",
+            o.perf,
+          ],
+          {
+            stdio: "ignore",
+          },
+        );
+        await sleep(500);
+      }
+      if (explain && perf) {
+        perf.kill("SIGINT");
+        await once(perf, "exit");
+        perf = undefined;
+      }
       if (explain)
         await claimer.unsafe(
           "SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; SET auto_explain.log_nested_statements = on; SET auto_explain.log_timing = on; SET auto_explain.log_level = notice",
@@ -126,11 +158,13 @@ await runBenchScript(
     rounds: { type: "string", default: "200" },
     customers: { type: "string", default: "1000" },
     apply: { type: "string" },
+    perf: { type: "string" },
   },
   (v) =>
     probeClaim({
       rounds: Number(v.rounds),
       customers: Number(v.customers),
       ...(v.apply ? { apply: v.apply } : {}),
+      ...(v.perf ? { perf: v.perf } : {}),
     }),
 );
