@@ -187,7 +187,13 @@ CREATE TABLE telegram.events (
   old_cod text,
   new_cod text
 );
-COMMENT ON TABLE telegram.events IS 'Append-only intake written by the triggers (source: file_insert, file_update, order_update, payment). Emptied by telegram.ingest_events() into telegram.outbox; rows here are events not yet seen by a notifier.';
+COMMENT ON TABLE telegram.events IS 'Intake of the events recorded in SQL (test messages, broadcasts, by hand; the website''s triggers write telegram.intake). Emptied by telegram.ingest_events() into telegram.outbox; telegram.recorded_events shows both intakes.';
+
+-- from 000026-one-column-intake.sql
+CREATE TABLE telegram.intake (
+  e telegram.events NOT NULL
+);
+COMMENT ON TABLE telegram.intake IS 'Intake of the website''s recording triggers: one event per row, as one value of telegram.events'' row type (an INSERT of one value costs the website''s write less than one of 20 columns). Emptied with telegram.events by telegram.ingest_events(); telegram.recorded_events shows both.';
 
 -- from 000003-telegram-schema.sql
 CREATE TABLE telegram.link_audit (
@@ -400,7 +406,7 @@ AS $function$
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.chat_fingerprint(stored text) FROM PUBLIC;
 
--- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql, 000018-rollout-and-pause.sql, 000021-test-message-and-broadcast.sql, 000022-claim-when-idle.sql (the definition below is the live one)
+-- from 000010-claim-in-one-call.sql, replaced in 000011-live-beside-the-website.sql, 000018-rollout-and-pause.sql, 000021-test-message-and-broadcast.sql, 000022-claim-when-idle.sql, 000026-one-column-intake.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
  RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
@@ -412,6 +418,7 @@ BEGIN
   -- this look rings the bell (or is waited for when the notifier takes its ring locks),
   -- and a claim follows.
   IF NOT EXISTS (SELECT FROM telegram.events)
+     AND NOT EXISTS (SELECT FROM telegram.intake)
      AND NOT EXISTS (SELECT FROM telegram.outbox o
                       WHERE o.status = 'pending'
                         AND (o.due_at IS NULL OR o.due_at <= now())
@@ -720,14 +727,18 @@ $function$;
 REVOKE EXECUTE ON FUNCTION telegram.in_rollout(p_user_id text) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.in_rollout(p_user_id text) IS 'Whether the rollout stage (telegram.controls) lets this customer be notified and link: everyone; or staff (role ADMIN, SUPER_ADMIN) and the internal allow-list; in beta also the beta allow-list and beta_percent % of customers (telegram.rollout_bucket).';
 
--- from 000003-telegram-schema.sql, replaced in 000021-test-message-and-broadcast.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000021-test-message-and-broadcast.sql, 000026-one-column-intake.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.ingest_events()
  RETURNS integer
  LANGUAGE sql
 AS $function$
-  WITH moved AS (
+  WITH from_events AS (
     DELETE FROM telegram.events RETURNING *
+  ), from_intake AS (
+    DELETE FROM telegram.intake RETURNING (e).*
+  ), moved AS (
+    SELECT * FROM from_events UNION ALL SELECT * FROM from_intake
   ), facts AS (
     SELECT m.*,
            CASE m.source
@@ -1190,7 +1201,7 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.tg_controls__stamp() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql, 000026-one-column-intake.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_orders__record_change()
  RETURNS trigger
@@ -1216,7 +1227,7 @@ BEGIN
     RAISE WARNING 'telegram: order change not recorded: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
     RETURN NEW;
   END;
-  INSERT INTO telegram.events SELECT v.*;
+  INSERT INTO telegram.intake VALUES (v);
   IF telegram.notifier_is_idle() THEN
     PERFORM pg_catalog.pg_notify('telegram_outbox', '');
   END IF;
@@ -1241,7 +1252,7 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.tg_outbox__forget_day() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql, 000026-one-column-intake.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_payments__record_success()
  RETURNS trigger
@@ -1270,7 +1281,7 @@ BEGIN
   END IF;
   v.recorded_at := pg_catalog.clock_timestamp();
   v.source := 'payment';
-  INSERT INTO telegram.events SELECT v.*;
+  INSERT INTO telegram.intake VALUES (v);
   IF telegram.notifier_is_idle() THEN
     PERFORM pg_catalog.pg_notify('telegram_outbox', '');
   END IF;
@@ -1279,7 +1290,7 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.tg_payments__record_success() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000007-cheaper-triggers.sql, 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql, 000026-one-column-intake.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_tuning_files__record_change()
  RETURNS trigger
@@ -1291,15 +1302,16 @@ DECLARE
   v telegram.events;
 BEGIN
   BEGIN
-    IF NOT (OLD.status IS DISTINCT FROM NEW.status
-       OR (NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key")
-       OR (NEW."estimatedProcessingTime" IS NOT NULL
-           AND (OLD."estimatedProcessingTime" IS DISTINCT FROM NEW."estimatedProcessingTime"
-                OR OLD."estimatedProcessingTimeSetAt" IS DISTINCT FROM NEW."estimatedProcessingTimeSetAt"))
-       OR (OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes" AND NEW."adminNotes" ~ '[^[:space:]]')
-       OR (NEW."paymentStatus"::text = 'PAID' AND OLD."paymentStatus" IS DISTINCT FROM NEW."paymentStatus"))
-    THEN
-      RETURN NEW;
+    IF OLD.status IS NOT DISTINCT FROM NEW.status THEN
+      IF NOT ((NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key")
+         OR (NEW."estimatedProcessingTime" IS NOT NULL
+             AND (OLD."estimatedProcessingTime" IS DISTINCT FROM NEW."estimatedProcessingTime"
+                  OR OLD."estimatedProcessingTimeSetAt" IS DISTINCT FROM NEW."estimatedProcessingTimeSetAt"))
+         OR (OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes" AND NEW."adminNotes" ~ '[^[:space:]]')
+         OR (NEW."paymentStatus"::text = 'PAID' AND OLD."paymentStatus" IS DISTINCT FROM NEW."paymentStatus"))
+      THEN
+        RETURN NEW;
+      END IF;
     END IF;
     v := ROW(pg_catalog.clock_timestamp(), 'file_update', NEW."userId", NEW.id, NEW."originalFilename",
              OLD.status::text, NEW.status::text,
@@ -1313,7 +1325,7 @@ BEGIN
     RAISE WARNING 'telegram: file change not recorded: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
     RETURN NEW;
   END;
-  INSERT INTO telegram.events SELECT v.*;
+  INSERT INTO telegram.intake VALUES (v);
   IF telegram.notifier_is_idle() THEN
     PERFORM pg_catalog.pg_notify('telegram_outbox', '');
   END IF;
@@ -1322,7 +1334,7 @@ END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.tg_tuning_files__record_change() FROM PUBLIC;
 
--- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql, 000024-one-call-per-row.sql, 000026-one-column-intake.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.tg_tuning_files__record_upload()
  RETURNS trigger
@@ -1341,7 +1353,7 @@ BEGIN
     RAISE WARNING 'telegram: upload not recorded: % (see SELECT * FROM telegram.missing_objects())', SQLERRM;
     RETURN NULL;
   END;
-  INSERT INTO telegram.events SELECT v.*;
+  INSERT INTO telegram.intake VALUES (v);
   IF telegram.notifier_is_idle() THEN
     PERFORM pg_catalog.pg_notify('telegram_outbox', '');
   END IF;
@@ -1458,6 +1470,53 @@ CREATE VIEW telegram.linked_customers AS
     chat_id_plaintext
    FROM telegram.linked_customers_now() linked_customers_now(user_id, email, first_name, last_name, telegram_username, linked_at, language, muted_kinds, blocked_at, chat_id_plaintext);
 COMMENT ON VIEW telegram.linked_customers IS 'Customers with a linked Telegram chat. chat_id_plaintext: stored by the old website code, not yet encrypted.';
+
+-- from 000026-one-column-intake.sql
+CREATE VIEW telegram.recorded_events AS
+ SELECT events.recorded_at,
+    events.source,
+    events.user_id,
+    events.subject_id,
+    events.label,
+    events.old_status,
+    events.new_status,
+    events.old_eta,
+    events.new_eta,
+    events.old_eta_set_at,
+    events.new_eta_set_at,
+    events.comment,
+    events.comment_changed,
+    events.old_payment,
+    events.new_payment,
+    events.modified_changed,
+    events.old_tracking,
+    events.new_tracking,
+    events.old_cod,
+    events.new_cod
+   FROM telegram.events
+UNION ALL
+ SELECT (i.e).recorded_at AS recorded_at,
+    (i.e).source AS source,
+    (i.e).user_id AS user_id,
+    (i.e).subject_id AS subject_id,
+    (i.e).label AS label,
+    (i.e).old_status AS old_status,
+    (i.e).new_status AS new_status,
+    (i.e).old_eta AS old_eta,
+    (i.e).new_eta AS new_eta,
+    (i.e).old_eta_set_at AS old_eta_set_at,
+    (i.e).new_eta_set_at AS new_eta_set_at,
+    (i.e).comment AS comment,
+    (i.e).comment_changed AS comment_changed,
+    (i.e).old_payment AS old_payment,
+    (i.e).new_payment AS new_payment,
+    (i.e).modified_changed AS modified_changed,
+    (i.e).old_tracking AS old_tracking,
+    (i.e).new_tracking AS new_tracking,
+    (i.e).old_cod AS old_cod,
+    (i.e).new_cod AS new_cod
+   FROM telegram.intake i;
+COMMENT ON VIEW telegram.recorded_events IS 'Every event recorded and not yet seen by a notifier (telegram.events and telegram.intake, one column each as in telegram.events): what telegram.ingest_events() moves into the outbox next.';
 
 -- ======================================================================================
 -- Triggers

@@ -40,7 +40,7 @@ describe("a claim with no new event in telegram.events", () => {
 
   async function noEvents() {
     const [{ events }] = await db.sql<[{ events: number }]>`
-      SELECT count(*)::int AS events FROM telegram.events`;
+      SELECT count(*)::int AS events FROM telegram.recorded_events`;
     expect(events).toBe(0);
   }
 

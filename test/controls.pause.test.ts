@@ -73,7 +73,7 @@ describe("pause and resume", () => {
     const waiting = await until(
       async () => {
         const [{ events }] = await db.sql<[{ events: number }]>`
-          SELECT count(*)::int AS events FROM telegram.events`;
+          SELECT count(*)::int AS events FROM telegram.recorded_events`;
         const rows = await rowsOf(db.sql, [...karimFiles, ...linaFiles]);
         return events === 0 && rows.length === 5 && rows;
       },
@@ -126,8 +126,8 @@ describe("pause and resume", () => {
     expect(pause).toMatchObject({ paused_reason: "maintenance", already_paused: false });
     for (const file of ["old1.bin", "old2.bin", "new.bin"]) await shop.uploadFile(customer, file);
     // No notifier runs: the events wait where the triggers put them; two are 3 hours old.
-    await db.sql`UPDATE telegram.events SET recorded_at = now() - interval '3 hours'
-                  WHERE label IN ('old1.bin', 'old2.bin')`;
+    await db.sql`UPDATE telegram.intake SET e.recorded_at = now() - interval '3 hours'
+                  WHERE (e).label IN ('old1.bin', 'old2.bin')`;
 
     const dry = await runScript(
       ["scripts/notifications.ts", "resume", "--drop-older-than", "2h", "--dry-run"],
@@ -140,13 +140,17 @@ describe("pause and resume", () => {
     expect(await db.sql`SELECT paused_at IS NOT NULL AS paused FROM telegram.controls`).toEqual([
       { paused: true },
     ]);
-    expect(await db.sql`SELECT count(*)::int AS n FROM telegram.events`).toEqual([{ n: 3 }]);
+    expect(await db.sql`SELECT count(*)::int AS n FROM telegram.recorded_events`).toEqual([
+      { n: 3 },
+    ]);
     expect(await rowsOf(db.sql, ["old1.bin", "old2.bin", "new.bin"])).toEqual([]);
     // The SQL's own dry run says the same and changes nothing either.
     const [sqlDry] = await db.sql`
       SELECT * FROM telegram.resume_notifications('2 hours', dry_run => true)`;
     expect(sqlDry).toMatchObject({ resumed: false, dropped: 2, waiting: 1 });
-    expect(await db.sql`SELECT count(*)::int AS n FROM telegram.events`).toEqual([{ n: 3 }]);
+    expect(await db.sql`SELECT count(*)::int AS n FROM telegram.recorded_events`).toEqual([
+      { n: 3 },
+    ]);
     // A notifier's claim while paused takes the events into the outbox and leases none.
     const claimed = await db.sql`
       SELECT skipped_reason FROM telegram.claim_batch('probe', 10, 10, 30, 100)`;

@@ -17,7 +17,7 @@ afterAll(() => db.drop());
 /** What a DBA sees: the sources of the events not yet picked up, for `userId`. */
 async function recorded(userId: string): Promise<string[]> {
   const rows = await db.sql<Array<{ source: string }>>`
-    SELECT source FROM telegram.events WHERE user_id = ${userId} ORDER BY recorded_at`;
+    SELECT source FROM telegram.recorded_events WHERE user_id = ${userId} ORDER BY recorded_at`;
   return rows.map((r) => r.source);
 }
 

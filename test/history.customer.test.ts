@@ -38,7 +38,9 @@ beforeAll(async () => {
     await until(async () => {
       const [{ n }] = await db.sql<[{ n: number }]>`
         SELECT count(*)::int AS n FROM telegram.outbox WHERE status = 'pending'`;
-      const [{ e }] = await db.sql<[{ e: number }]>`SELECT count(*)::int AS e FROM telegram.events`;
+      const [{ e }] = await db.sql<
+        [{ e: number }]
+      >`SELECT count(*)::int AS e FROM telegram.recorded_events`;
       return n === 0 && e === 0;
     });
   } finally {

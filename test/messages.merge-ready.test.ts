@@ -34,7 +34,7 @@ describe("two changes to one file pending together", () => {
       await site.changeFileStatus(fileId, "READY");
       await site.uploadModifiedFile(fileId);
       const [waiting] = await db.sql`
-        SELECT (SELECT count(*) FROM telegram.events)::int
+        SELECT (SELECT count(*) FROM telegram.recorded_events)::int
              + (SELECT count(*) FROM telegram.outbox WHERE status = 'pending')::int AS n`;
       expect(waiting?.n).toBe(2);
       const [, ready] = await deliverUpTo(2);

@@ -208,7 +208,7 @@ describe("the website's writes reach the customer's chat, as the guide shows", (
     expect(off.notifier.health().lastDrainAt).toBeNull();
     expect(telegram.arrivals.filter((a) => a.chatId === chat)).toEqual([]);
     const [{ waiting }] = await db.sql<[{ waiting: number }]>`
-      SELECT (SELECT count(*) FROM telegram.events WHERE user_id = ${userId})
+      SELECT (SELECT count(*) FROM telegram.recorded_events WHERE user_id = ${userId})
            + (SELECT count(*) FROM telegram.outbox WHERE user_id = ${userId} AND status = 'pending') AS waiting`;
     expect(Number(waiting)).toBe(1);
     const on = run();

@@ -86,7 +86,7 @@ describe("the doorbell rings only while a notifier listens and is idle", () => {
       await site.changeFileStatus(fileId, "PENDING", 30);
     }
     const [{ recorded }] = await db.sql<[{ recorded: number }]>`
-      SELECT count(*)::int AS recorded FROM telegram.events
+      SELECT count(*)::int AS recorded FROM telegram.recorded_events
        WHERE user_id = ANY (${customers.map((c) => c.userId)})`;
     expect(recorded).toBe(6);
     expect(await heardSoFar()).toEqual([]);

@@ -75,8 +75,8 @@ describe("failures that are not retried", () => {
     for (const c of [server, network, fresh]) await site.uploadFile(c.userId, "late.bin");
     // Recorded a day and an hour ago (the notifier was down): the default maxAgeMs is 24 h.
     await db.sql`
-      UPDATE telegram.events SET recorded_at = now() - interval '25 hours'
-       WHERE user_id IN (${server.userId}, ${network.userId})`;
+      UPDATE telegram.intake SET e.recorded_at = now() - interval '25 hours'
+       WHERE (e).user_id IN (${server.userId}, ${network.userId})`;
     telegram.failChat(server.chat, { kind: "serverError" });
     telegram.failChat(network.chat, { kind: "drop" });
     telegram.failChat(fresh.chat, { kind: "serverError" });

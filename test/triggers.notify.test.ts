@@ -48,7 +48,7 @@ async function setNotifierIdle(idle: boolean) {
 async function eventsOf(userId: string): Promise<number> {
   const [{ n }] = await db.sql<
     [{ n: number }]
-  >`SELECT count(*)::int AS n FROM telegram.events WHERE user_id = ${userId}`;
+  >`SELECT count(*)::int AS n FROM telegram.recorded_events WHERE user_id = ${userId}`;
   return n;
 }
 

@@ -73,7 +73,7 @@ describe("the website's writes with odd data still succeed", () => {
     const orderId = await site.placeOrder(null);
     const paymentId = await site.createPayment(orderId, "SUCCEEDED");
     await site.setPaymentStatus(paymentId, "REFUNDED");
-    const rows = await db.sql`SELECT 1 FROM telegram.events WHERE subject_id = ${orderId}`;
+    const rows = await db.sql`SELECT 1 FROM telegram.recorded_events WHERE subject_id = ${orderId}`;
     expect(rows).toHaveLength(0);
   });
 });

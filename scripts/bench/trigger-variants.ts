@@ -35,12 +35,24 @@
  *   one ROW(...)::telegram.events (what 000024 migrated); ours-direct INSERTs straight
  *   from NEW and OLD after a guard around the test only (a retyped column could then
  *   fail the website's write: a floor, not a candidate); ours-bare has none of the parts.
+ * - ours-000024: the file-change trigger of migration 000024, its definition copied from
+ *   that file into schema telegram (what "ours" was before 000026), beside the live one;
+ * - intake-*: 000024's shape (a copy in public) with one part changed: -events is the copy
+ *   itself; -no-insert, -no-row, -no-test leave out the INSERT, then the ROW, then the test;
+ *   -one-column INSERTs `v` as one value into a table of one telegram.events column (what
+ *   000026 migrated); -split-test tests the status change alone first and the other four
+ *   conditions only when it is false (000026); -chain tests the five one by one (ELSIF);
+ *   -split-one-column and -chain-one-column combine them.
+ * With --loop each round is a new session, so its figure includes the backend's first
+ * calls (compiling the trigger, filling its caches): compare figures of the same --loop
+ * (at most 270,000: the loop's row arithmetic is an integer).
  * Needs `pgbench` on the PATH (Debian: postgresql-client).
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
+import { migrationsFolder } from "../../src/db/migrations.ts";
 import { runBenchScript } from "./lib/cli.ts";
 import { enableOnly, startBenchDatabase } from "./lib/database.ts";
 import { pgbenchRound } from "./lib/pgbench.ts";
@@ -167,6 +179,92 @@ BEGIN
   ${bell ? "IF telegram.notifier_is_idle() THEN PERFORM pg_catalog.pg_notify('telegram_outbox', ''); END IF;" : ""}
 END $$;`;
 
+/** The live test (000024: the payment enum compared as text). */
+const LIVE_TEST = TEST.replace('NEW."paymentStatus" = ', 'NEW."paymentStatus"::text = ');
+
+/** The live test split: the status change alone first, the other four only when it fails. */
+const SPLIT_TEST = `IF OLD.status IS NOT DISTINCT FROM NEW.status THEN
+      IF NOT (${LIVE_TEST.slice(LIVE_TEST.indexOf("OR") + 2)}) THEN
+        RETURN NEW;
+      END IF;
+    END IF;`;
+
+/** The live test as a chain: each of the five conditions its own expression, in order. */
+const CHAIN_TEST = `IF OLD.status IS DISTINCT FROM NEW.status THEN
+      NULL;
+    ELSIF NEW."modifiedR2Key" IS NOT NULL AND OLD."modifiedR2Key" IS DISTINCT FROM NEW."modifiedR2Key" THEN
+      NULL;
+    ELSIF NEW."estimatedProcessingTime" IS NOT NULL
+          AND (OLD."estimatedProcessingTime" IS DISTINCT FROM NEW."estimatedProcessingTime"
+               OR OLD."estimatedProcessingTimeSetAt" IS DISTINCT FROM NEW."estimatedProcessingTimeSetAt") THEN
+      NULL;
+    ELSIF OLD."adminNotes" IS DISTINCT FROM NEW."adminNotes" AND NEW."adminNotes" ~ '[^[:space:]]' THEN
+      NULL;
+    ELSIF NEW."paymentStatus"::text = 'PAID' AND OLD."paymentStatus" IS DISTINCT FROM NEW."paymentStatus" THEN
+      NULL;
+    ELSE
+      RETURN NEW;
+    END IF;`;
+
+/** How an intake variant differs from 000024's shape. */
+interface Intake {
+  /** The type of `v` (default telegram.events). */
+  type?: string;
+  /** The statement that records `v` (default: INSERT INTO telegram.events SELECT v.*). */
+  insert?: string;
+  /** The test's statements (default: IF NOT (the live test) THEN RETURN NEW; END IF;). */
+  test?: string;
+  /** Build `v` (default true). */
+  row?: boolean;
+  /** The ROW cast to the type of `v` (default true); else PL/pgSQL converts it. */
+  cast?: boolean;
+}
+
+/**
+ * 000024's shape (SECURITY DEFINER, pinned search_path, the test and one typed ROW in the
+ * EXCEPTION block, then the INSERT and the doorbell) with one part changed.
+ */
+const intake = (name: string, i: Intake) => {
+  const type = i.type ?? "telegram.events";
+  return `
+CREATE FUNCTION bench_i_${name}() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v ${type};
+BEGIN
+  BEGIN
+    ${i.test ?? `IF NOT (${LIVE_TEST}) THEN RETURN NEW; END IF;`}
+    ${(i.row ?? true) ? `${ROW}${(i.cast ?? true) ? `::${type}` : ""};` : ""}
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'telegram: file change not recorded: %', SQLERRM;
+    RETURN NEW;
+  END;
+  ${i.insert ?? "INSERT INTO telegram.events SELECT v.*;"}
+  IF telegram.notifier_is_idle() THEN PERFORM pg_catalog.pg_notify('telegram_outbox', ''); END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER bench_i_${name} BEFORE UPDATE ON tuning_files
+  FOR EACH ROW EXECUTE FUNCTION bench_i_${name}();`;
+};
+
+/** The intake variants ("intake-events" is 000024's shape, a copy in public). */
+const INTAKES: Record<string, Intake> = {
+  events: {},
+  "no-insert": { insert: "" },
+  "no-row": { insert: "", row: false },
+  "no-test": { insert: "", row: false, test: "" },
+  "one-column": { insert: "INSERT INTO public.bench_intake VALUES (v);" },
+  "split-test": { test: SPLIT_TEST },
+  "split-one-column": { test: SPLIT_TEST, insert: "INSERT INTO public.bench_intake VALUES (v);" },
+  chain: { test: CHAIN_TEST },
+  "chain-one-column": { test: CHAIN_TEST, insert: "INSERT INTO public.bench_intake VALUES (v);" },
+  "split-one-column-untyped": {
+    test: SPLIT_TEST,
+    insert: "INSERT INTO public.bench_intake VALUES (v);",
+    cast: false,
+  },
+};
+
 /** The parts variants: each leaves out or moves one thing; "lean" all of them but the guard. */
 const PARTS: Record<string, Parts> = {
   copy: {},
@@ -187,6 +285,8 @@ const PARTS: Record<string, Parts> = {
 
 export const SETUP = `
 CREATE TABLE bench_like_events (LIKE telegram.events INCLUDING DEFAULTS);
+CREATE TABLE bench_intake (e telegram.events NOT NULL);
+
 CREATE TABLE bench_four (recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   source text, user_id text, subject_id text);
 CREATE TABLE bench_compact (recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
@@ -220,6 +320,9 @@ CREATE TRIGGER bench_p_direct BEFORE UPDATE ON tuning_files
   FOR EACH ROW EXECUTE FUNCTION bench_p_direct();
 ${Object.entries(PARTS)
   .map(([name, p]) => fileChange(name.replaceAll("-", "_"), p))
+  .join("\n")}
+${Object.entries(INTAKES)
+  .map(([name, i]) => intake(name.replaceAll("-", "_"), i))
   .join("\n")}
 ${ours("narrow", `INSERT INTO bench_reference (user_id, kind, subject_id) VALUES (NEW."userId", 'u', NEW.id);`)}
 ${ours("events_3", insert3("telegram.events"))}
@@ -264,12 +367,19 @@ const VARIANTS: Record<string, string[]> = {
   "no trigger": [],
   reference: ["bench_reference_update"],
   ours: ["telegram_record_file_change"],
+  "ours-000024": ["bench_000024"],
   narrow: ["bench_v_narrow"],
   "events-3": ["bench_v_events_3"],
   "like-events-3": ["bench_v_like_events_3"],
   "four-columns-3": ["bench_v_four_columns_3"],
   compact: ["bench_v_compact"],
   statement: ["bench_v_statement"],
+  ...Object.fromEntries(
+    Object.keys(INTAKES).map((name) => [
+      `intake-${name}`,
+      [`bench_i_${name.replaceAll("-", "_")}`],
+    ]),
+  ),
   ...Object.fromEntries(
     [...Object.keys(PARTS), "direct"].map((name) => [
       `ours-${name}`,
@@ -279,6 +389,23 @@ const VARIANTS: Record<string, string[]> = {
 };
 
 const SCRIPT = STATEMENTS["status UPDATE"];
+
+/**
+ * The file-change trigger as a migration left it, as a copy in schema telegram beside the
+ * live one (bench_000024 and so on): the live function's definition in that file, renamed.
+ */
+async function migratedCopy(migration: string): Promise<string> {
+  const text = await readFile(path.join(migrationsFolder, "committed", `${migration}.sql`), "utf8");
+  const start = text.indexOf(
+    "CREATE OR REPLACE FUNCTION telegram.tg_tuning_files__record_change()",
+  );
+  const end = text.indexOf("$function$;", start) + "$function$;".length;
+  const name = `bench_${migration.slice(0, 6)}`;
+  return `${text
+    .slice(start, end)
+    .replace("telegram.tg_tuning_files__record_change()", `telegram.${name}()`)}
+CREATE TRIGGER ${name} BEFORE UPDATE ON tuning_files FOR EACH ROW EXECUTE FUNCTION telegram.${name}();`;
+}
 
 export async function benchTriggerVariants(o: {
   seconds: number;
@@ -295,6 +422,7 @@ export async function benchTriggerVariants(o: {
   try {
     await seedLinkedFiles(sql);
     await sql.unsafe(SETUP);
+    await sql.unsafe(await migratedCopy("000024-one-call-per-row"));
     await sql`VACUUM ANALYZE`;
     const file = path.join(dir, "script.sql");
     await writeFile(file, SCRIPT);
@@ -307,7 +435,7 @@ export async function benchTriggerVariants(o: {
       for (let i = 0; i < names.length; i++) {
         const name = names[(round + i) % names.length] as string;
         await enableOnly(sql, VARIANTS[name] ?? []);
-        await sql`TRUNCATE telegram.events, bench_reference, bench_like_events, bench_four, bench_compact`;
+        await sql`TRUNCATE telegram.events, telegram.intake, bench_intake, bench_reference, bench_like_events, bench_four, bench_compact`;
         await sql`VACUUM tuning_files`;
         await sql`CHECKPOINT`;
         const got = o.loop ? await loopRound(db.url, o.loop) : await pgbenchRound(db, file, o);

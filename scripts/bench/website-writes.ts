@@ -152,7 +152,7 @@ export async function benchWebsiteWrites(options: WebsiteWritesOptions = {}): Pr
       for (let round = 0; round < rounds; round++) {
         for (let i = 0; i < modes.length; i++) {
           const mode = modes[(round + i) % modes.length] as Mode;
-          await sql`TRUNCATE telegram.events, telegram.outbox, bench_reference,
+          await sql`TRUNCATE telegram.events, telegram.intake, telegram.outbox, bench_reference,
                              graphile_worker._private_jobs, graphile_worker._private_job_queues CASCADE`;
           // The backlog is written with our triggers, before the notifier starts.
           await enableOnly(sql, mode === "draining" ? OURS : []);

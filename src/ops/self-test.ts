@@ -160,8 +160,8 @@ async function checkTriggers(sql: postgres.Sql, report: Report): Promise<void> {
 /** Events waiting (too long?), recent failures, chat ids still in plaintext. */
 async function checkBacklog(sql: postgres.Sql, report: Report): Promise<void> {
   const [backlog] = await sql<[{ waiting: number; oldest: number | null }]>`
-    SELECT (SELECT count(*) FROM telegram.events)::int + (SELECT count(*) FROM telegram.outbox WHERE status = 'pending')::int AS waiting,
-           extract(epoch FROM now() - least((SELECT min(recorded_at) FROM telegram.events),
+    SELECT (SELECT count(*) FROM telegram.recorded_events)::int + (SELECT count(*) FROM telegram.outbox WHERE status = 'pending')::int AS waiting,
+           extract(epoch FROM now() - least((SELECT min(recorded_at) FROM telegram.recorded_events),
                                             (SELECT min(created_at) FROM telegram.outbox WHERE status = 'pending')))::float8 AS oldest`;
   const oldest = backlog?.oldest ?? 0;
   if ((backlog?.waiting ?? 0) > 0 && oldest > 300) {

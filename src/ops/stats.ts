@@ -62,8 +62,8 @@ export async function collectStats(sql: postgres.Sql): Promise<Stats> {
     return r as Rate;
   };
   const [backlog] = await sql<[Stats["backlog"]]>`
-    SELECT (SELECT count(*) FROM telegram.events)::int + (SELECT count(*) FROM telegram.outbox WHERE status = 'pending')::int AS waiting,
-           coalesce(extract(epoch FROM now() - least((SELECT min(recorded_at) FROM telegram.events),
+    SELECT (SELECT count(*) FROM telegram.recorded_events)::int + (SELECT count(*) FROM telegram.outbox WHERE status = 'pending')::int AS waiting,
+           coalesce(extract(epoch FROM now() - least((SELECT min(recorded_at) FROM telegram.recorded_events),
                     (SELECT min(created_at) FROM telegram.outbox WHERE status = 'pending'))), 0)::float8 AS "oldestSeconds"`;
   const commands = await sql<Stats["commands"]>`
     SELECT command, sum(uses)::int AS uses FROM telegram.command_stats

@@ -127,7 +127,7 @@ async function readTestRow(sql: postgres.Sql, subject: string): Promise<TestRow>
   const [row] = await sql<[TestRow]>`
     SELECT o.id::text AS id, o.status, o.last_error, o.telegram_message_id::text AS telegram_message_id,
            o.locked_until > now() AS leased, o.due_at,
-           EXISTS (SELECT 1 FROM telegram.events e WHERE e.source = 'test' AND e.subject_id = ${subject}) AS in_intake
+           EXISTS (SELECT 1 FROM telegram.recorded_events e WHERE e.source = 'test' AND e.subject_id = ${subject}) AS in_intake
       FROM (SELECT 1) one
       LEFT JOIN telegram.outbox o ON o.kind = 'test' AND o.subject_id = ${subject}`;
   return row;
