@@ -1,11 +1,6 @@
 /**
- * The one entry point (bundled into dist/main.mjs by scripts/build.mjs).
- *   npm start                               bot + notifier + HTTP (node dist/main.mjs start)
- *   npm start -- --only bot                 only the bot (and HTTP)
- *   npm start -- --only notifier            only the notifier (and HTTP)
- *   npm run migrate                         applies the committed migrations to DATABASE_URL
- *                                           and restores what the website's tools dropped
- *   npm run migrate -- --embedded           the same on the embedded PostgreSQL in ./.data
+ * The command line behind src/main.ts (which loads this file once the compile cache is on):
+ * start and migrate, their usage text and exit codes.
  */
 import { ConfigError, loadDatabaseConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
