@@ -59,6 +59,9 @@ const { metafile } = await build({
   format: "esm",
   target: "node20",
   sourcemap: true,
+  // Stack traces need only the mappings; the TypeScript sources in the map would sit in
+  // the service's heap under --enable-source-maps (0.45 MiB, docs/benchmarks.md).
+  sourcesContent: false,
   logLevel: "warning",
   metafile: true,
 });
