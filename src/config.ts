@@ -6,6 +6,7 @@
  *   config/env-file.ts   the environment over `.env.local` over `.env`
  *   config/redact.ts     what a logged config shows; secrets scrubbed from problem lines
  */
+import type { z } from "zod";
 import { ChatIdCipher } from "./chat-id.ts";
 import { type Env, mergeEnv } from "./config/env-file.ts";
 import { safeToShow, scrub, secretValues } from "./config/redact.ts";
@@ -13,7 +14,6 @@ import {
   PARSERS,
   type ParsedValue,
   type ParsedVariable,
-  type Parser,
   type Problem,
   problemFrom,
   render,
@@ -254,19 +254,15 @@ class Variables {
   read<N extends ParsedVariable>(name: N): ParsedValue<N> | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
-    const parsed = parserOf(name)(value);
-    if (parsed.ok) return parsed.value;
-    this.#problems.push(problemFrom(name, parsed.message));
+    const result = parserOf(name).safeParse(value);
+    if (result.success) return result.data;
+    this.#problems.push(problemFrom(name, result.error));
     return undefined;
   }
 
   /** The parsed value, or the documented default when unset (or malformed: a problem). */
   setting<N extends ParsedVariable>(name: N): ParsedValue<N> {
-    const value = this.read(name);
-    if (value !== undefined) return value;
-    const parsed = parserOf(name)(defaultOf(name));
-    if (!parsed.ok) throw new Error(`${name}'s default does not parse: ${parsed.message}`);
-    return parsed.value;
+    return this.read(name) ?? parserOf(name).parse(defaultOf(name));
   }
 
   /** When `when` holds, records `problem` for each variable of `fixes` that is unset, with its fix. */
@@ -285,8 +281,8 @@ class Variables {
 }
 
 /** The parser of `name`, typed by what it gives. */
-function parserOf<N extends ParsedVariable>(name: N): Parser<ParsedValue<N>> {
-  return PARSERS[name] as unknown as Parser<ParsedValue<N>>;
+function parserOf<N extends ParsedVariable>(name: N): z.ZodType<ParsedValue<N>> {
+  return PARSERS[name] as unknown as z.ZodType<ParsedValue<N>>;
 }
 
 function readTelegram(vars: Variables, demo: boolean) {
