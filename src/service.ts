@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { type CustomerBot, createBot, setCommands } from "./bot/bot.ts";
 import { setProfile } from "./bot/profile.ts";
 import { webhookReceiver } from "./bot/webhook.ts";
+import { compileCache } from "./compile-cache.ts";
 import {
   type Config,
   describeConfig,
@@ -106,6 +107,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const config = loadConfig(options.env, { demo: options.demo });
   const logger = options.logger ?? createLogger(config.logLevel, { secrets: config.secrets });
   logger.debug({ config: describeConfig(config) }, "configuration");
+  const cache = compileCache();
+  if (cache.state === "failed")
+    logger.warn(
+      `compile cache off: ${cache.reason} (each start compiles the packages again; NODE_COMPILE_CACHE names a writable folder, NODE_DISABLE_COMPILE_CACHE=1 turns it off)`,
+    );
 
   const database: Database = await openDatabase(config.databaseUrl, logger, {
     directUrl: config.databaseDirectUrl,

@@ -6,10 +6,12 @@
  * `--launcher npm` runs `npm start` as a user types it (npm's own process and the prestart
  * bundling come first: information, not the service's start-up); `--launcher npx` runs
  * `npx tsx src/main.ts start` from source. The node launcher's flags are those of
- * package.json's start script, or `--node-flags` to weigh others (V8 flags: `--node-flags "--max-semi-space-size=1 --v8-pool-size=2"`).
+ * package.json's start script, or `--node-flags` to weigh others (V8 flags: `--node-flags "--max-semi-space-size=1 --v8-pool-size=2"`);
+ * its node is the one running this script, or `--node <path>` to run the service on
+ * another Node line (22, 24: the bundle is the same).
  *
  *   npx tsx scripts/bench/idle.ts [--runs 3] [--idle-seconds 5] [--launcher node|npm|npx]
- *                                 [--node-flags "..."]
+ *                                 [--node-flags "..."] [--node /path/to/node]
  *
  * Set-up: an embedded PostgreSQL in a temp folder with the website's tables and every
  * migration (so the service only checks them), a Bot API double on loopback
@@ -54,6 +56,8 @@ export interface IdleBenchOptions {
   launcher?: Launcher;
   /** The node launcher's flags. Defaults to those of package.json's start script. */
   nodeFlags?: readonly string[];
+  /** The node launcher's node binary. Defaults to the one running the benchmark. */
+  node?: string;
   log?: (line: string) => void;
 }
 
@@ -82,10 +86,14 @@ interface RunResult {
   exitCode: number | null;
 }
 
-function command(launcher: Launcher, nodeFlags: readonly string[]): [string, string[]] {
+function command(
+  launcher: Launcher,
+  nodeFlags: readonly string[],
+  node: string,
+): [string, string[]] {
   if (launcher === "npm") return ["npm", ["start"]];
   if (launcher === "npx") return ["npx", ["tsx", "src/main.ts", "start"]];
-  return [process.execPath, [...nodeFlags, "dist/main.mjs", "start"]];
+  return [node, [...nodeFlags, "dist/main.mjs", "start"]];
 }
 const STARTUP_TIMEOUT_MS = 60_000;
 
@@ -96,6 +104,9 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
   const idleMs = (options.idleSeconds ?? 5) * 1000;
   const launcher = options.launcher ?? "node";
   const nodeFlags = options.nodeFlags ?? startFlags();
+  const node = options.node ?? process.execPath;
+  const nodeVersion =
+    launcher === "node" ? execFileSync(node, ["--version"], { encoding: "utf8" }).trim() : "";
   // npm start bundles the service itself (prestart); the node launcher runs that bundle.
   if (launcher === "node")
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: projectRoot });
@@ -109,7 +120,12 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
 
     const results: RunResult[] = [];
     for (let run = 1; run <= runs; run++) {
-      const result = await runOnce(command(launcher, nodeFlags), databaseUrl, telegram, idleMs);
+      const result = await runOnce(
+        command(launcher, nodeFlags, node),
+        databaseUrl,
+        telegram,
+        idleMs,
+      );
       log(
         `run ${run}: ${STEPS.map(([name], i) => `${name} ${result.stepsMs[i]?.toFixed(0)} ms, `).join("")}/healthz 200 after ${result.startupMs.toFixed(0)} ms (${(result.startupCpuS * 1000).toFixed(0)} ms CPU; launcher ${result.launcherMs} ms), /start answered after ${result.firstReplyMs.toFixed(0)} ms, RSS ${(result.rssKiB / 1024).toFixed(1)} MiB after ${idleMs / 1000} s idle, SIGTERM → exit ${result.exitCode} in ${result.stopMs.toFixed(0)} ms`,
       );
@@ -122,7 +138,7 @@ export async function benchIdle(options: IdleBenchOptions = {}): Promise<BenchRo
       npx: "npx tsx src/main.ts start",
       node: ["node", ...nodeFlags, "dist/main.mjs start"].join(" "),
     }[launcher];
-    const of = `median of ${runs}`;
+    const of = `median of ${runs}${nodeVersion ? `, node ${nodeVersion}` : ""}`;
     const exitedZero = results.filter((r) => r.exitCode === 0).length;
     // The targets are the service's (node dist/main.mjs); npm's launcher adds its own time.
     const targets = launcher === "node";
@@ -202,6 +218,8 @@ async function runOnce(
       TELEGRAM_CHAT_ID_KEY: randomBytes(32).toString("base64"),
       LINK_VERIFICATION: "none",
       PORT: String(port),
+      // Node's compile cache (Node 22+): its folder, or off, as the bench was started with.
+      ...pick(process.env, ["NODE_COMPILE_CACHE", "NODE_DISABLE_COMPILE_CACHE", "TMPDIR"]),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -271,6 +289,11 @@ async function runOnce(
   }
 }
 
+/** The variables of `env` among `names` that are set. */
+function pick(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+}
+
 /** When the service logged each of STEPS, in ms after `spawnedEpoch` (its JSON lines' `time`). */
 function stepTimes(output: string, spawnedEpoch: number): number[] {
   const lines = output.split("\n").flatMap((line) => {
@@ -335,6 +358,7 @@ await runBenchScript(
     "idle-seconds": { type: "string", default: "5" },
     launcher: { type: "string", default: "node" },
     "node-flags": { type: "string" },
+    node: { type: "string" },
   },
   (values) => {
     const launcher = values.launcher;
@@ -346,6 +370,7 @@ await runBenchScript(
       runs: Number(values.runs),
       idleSeconds: Number(values["idle-seconds"]),
       launcher,
+      ...(values.node !== undefined ? { node: values.node } : {}),
       ...(values["node-flags"] !== undefined
         ? { nodeFlags: values["node-flags"].split(/\s+/).filter(Boolean) }
         : {}),

@@ -201,14 +201,14 @@ export async function benchPipeline(options: PipelineOptions = {}): Promise<Benc
         postmaster,
       });
       log(
-        `backlog: ${bl.received} in ${(bl.ms / 1000).toFixed(1)} s, peak RSS ${bl.peakRssMb.toFixed(0)} MB, end/start ${(bl.endRate / bl.startRate).toFixed(2)}`,
+        `backlog: ${bl.received} in ${(bl.ms / 1000).toFixed(1)} s, peak RSS ${bl.peakRssMb.toFixed(0)} MB, end/start ${(bl.endRate / bl.startRate).toFixed(2)}; ${describeCpu(bl)}`,
       );
       rows.push(
         {
           name: `backlog of ${backlog.toLocaleString("en-US")}: time to drain`,
           value: bl.ms / 1000,
           unit: "s",
-          note: `${bl.lost} lost, ${bl.duplicates} sent twice, ${describeOrder(bl)}`,
+          note: `${bl.lost} lost, ${bl.duplicates} sent twice, ${describeOrder(bl)}; ${describeCpu(bl)}`,
         },
         {
           name: "backlog: peak RSS of the notifier",
