@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -62,5 +70,33 @@ describe(`the compile cache on Node ${process.versions.node}`, () => {
     if (hasCompileCache) expect(files.length).toBeGreaterThan(10);
     else expect(files).toEqual([]);
     expect(service.lines().some((line) => line.msg.includes("compile cache off"))).toBe(false);
+  });
+
+  it("a node-compile-cache folder in the temp folder that another user made is not used: a warning says whose it is", async () => {
+    // As on a VPS whose /tmp other accounts share: someone made the folder first.
+    const temp = path.join(scratch, "shared-tmp");
+    const folder = path.join(temp, "node-compile-cache");
+    mkdirSync(folder, { recursive: true });
+    chownSync(folder, 65534, 65534);
+    const service = await startServiceProcess({
+      ...serviceEnv(fixtures.db, fixtures.telegram),
+      TMPDIR: temp,
+    });
+    const warnings = () =>
+      service.lines().filter((line) => line.level === 40 && line.msg.includes("compile cache"));
+    if (hasCompileCache) {
+      const [warning] = await until(() => warnings().length > 0 && warnings(), {
+        what: "the compile cache's warning",
+      });
+      expect(warning?.msg).toContain("belongs to another user (uid 65534)");
+    } else {
+      await until(() => service.output().includes("CompuCar customer bot started"), {
+        what: "the started line",
+      });
+      expect(warnings()).toEqual([]);
+    }
+    service.child.kill("SIGTERM");
+    expect(await service.exited).toBe(0);
+    expect(readdirSync(folder)).toEqual([]);
   });
 });
