@@ -430,14 +430,13 @@ async function explain(
   const userId = "user-1";
   const queries: Array<[string, postgres.PendingQuery<postgres.Row[]>]> = [
     [
-      "chat lookup (account, language override, fingerprint)",
-      sql`EXPLAIN (ANALYZE, BUFFERS) SELECT telegram.chat_fingerprint(${forms[0] ?? ""}) AS fp, a.*
-            FROM (SELECT) AS one
-            LEFT JOIN LATERAL (
-              SELECT u.id, u."firstName", u."lastName", u.email, u.language, u.timezone, p.language AS "preferredLanguage"
-                FROM users u LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
-               WHERE u."telegramChatId" = ANY(${forms}) LIMIT 1
-            ) AS a ON true`,
+      "chat lookup (account, language override; src/data/customers.ts lookUpChat)",
+      sql`EXPLAIN (ANALYZE, BUFFERS)
+            SELECT u.id, u."firstName", u."lastName", u.email, u.language, u.timezone, p.language AS "preferredLanguage"
+              FROM users u LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
+             WHERE u."telegramChatId" IN (${forms[0] ?? ""}, ${forms[1] ?? ""})
+             ORDER BY u."telegramChatId" = ${forms[0] ?? ""} DESC, u."telegramLinkedAt" DESC NULLS LAST, u.id
+             LIMIT 1`,
     ],
     [
       "/files",
