@@ -44,6 +44,7 @@ import { ChatIdCipher } from "../../src/chat-id.ts";
 import { createLogger } from "../../src/log.ts";
 import { numberOption, runBenchScript } from "./lib/cli.ts";
 import { type BenchDatabase, startBenchDatabase } from "./lib/database.ts";
+import { processCpuSeconds, serverCpuSeconds } from "./lib/proc.ts";
 import { type BenchRow, percentile, round } from "./lib/report.ts";
 
 /** One line of a benchmark's result table. */
@@ -145,6 +146,7 @@ export async function benchBot(options: BotBenchOptions = {}): Promise<BenchRow[
       telegram,
       plan,
       log,
+      db.postmaster,
     );
     runner = undefined;
     const expected = { files: 0, orders: 0, welcome: 0 };
@@ -188,6 +190,7 @@ export async function benchBot(options: BotBenchOptions = {}): Promise<BenchRow[
       telegram,
       plan,
       log,
+      db.postmaster,
     );
     runner = undefined;
 
@@ -209,6 +212,13 @@ export async function benchBot(options: BotBenchOptions = {}): Promise<BenchRow[
         target: { op: ">=", value: 2000 },
         peer: Math.round(peer.perSecond),
         note: `${ours.floodUpdates.toLocaleString("en")} updates injected at once, first injected → last reply at the double; ${peerNote}`,
+      },
+      {
+        name: `bot: CPU per update under the flood, bot + PostgreSQL${variant}`,
+        value: Math.round(ours.cpu.bot + ours.cpu.server),
+        unit: "µs",
+        peer: Math.round(peer.cpu.bot + peer.cpu.server),
+        note: `bot ${Math.round(ours.cpu.bot)} + PostgreSQL ${Math.round(ours.cpu.server)} µs (peer ${Math.round(peer.cpu.bot)} + ${Math.round(peer.cpu.server)}): the bench process's CPU time without the double's thread, and the server's from /proc, first injection → last reply, ÷ updates; steadier than updates/s on a shared machine`,
       },
       {
         name: `bot: handler time p50 at ${rate.toLocaleString("en")} updates/s${variant}`,
@@ -265,8 +275,11 @@ async function drive<C extends Context>(
   telegram: DoubleWorker,
   plan: { floodUpdates: number; rate: number; pacedUpdates: number },
   log: (line: string) => void,
+  postmaster: number | undefined,
 ): Promise<{
   perSecond: number;
+  /** CPU µs per update over the flood: the bench process without the double's thread; PostgreSQL. */
+  cpu: { bot: number; server: number };
   achieved: number;
   flood: number[];
   paced: number[];
@@ -311,13 +324,19 @@ async function drive<C extends Context>(
 
     samples = [];
     const flood = samples;
+    const before = await cpuSeconds(telegram, postmaster);
     const burst = await telegram.load(updates(floodUpdates), {
       waveSize: floodUpdates,
       intervalMs: 0,
     });
+    const after = await cpuSeconds(telegram, postmaster);
     const perSecond = floodUpdates / (burst.ms / 1000);
+    const cpu = {
+      bot: ((after.bot - before.bot) / floodUpdates) * 1e6,
+      server: ((after.server - before.server) / floodUpdates) * 1e6,
+    };
     log(
-      `${label}: flood of ${floodUpdates} in ${burst.ms.toFixed(0)} ms, ${perSecond.toFixed(0)} updates/s`,
+      `${label}: flood of ${floodUpdates} in ${burst.ms.toFixed(0)} ms, ${perSecond.toFixed(0)} updates/s; CPU per update: bench process without the double ${cpu.bot.toFixed(0)} µs, PostgreSQL ${cpu.server.toFixed(0)} µs`,
     );
 
     const waveSize = Math.max(1, Math.round((plan.rate * WAVE_MS) / 1000));
@@ -333,6 +352,7 @@ async function drive<C extends Context>(
     );
     return {
       perSecond,
+      cpu,
       achieved,
       flood,
       paced,
@@ -344,6 +364,22 @@ async function drive<C extends Context>(
   } finally {
     await runner.stop();
   }
+}
+
+/**
+ * CPU seconds so far of the bench process without the double's thread (the bot or the
+ * peer, grammY, the runner, postgres.js, GC), and of PostgreSQL (NaN without a postmaster).
+ */
+async function cpuSeconds(
+  telegram: DoubleWorker,
+  postmaster: number | undefined,
+): Promise<{ bot: number; server: number }> {
+  const usage = process.cpuUsage();
+  const double = await processCpuSeconds(telegram.thread);
+  return {
+    bot: (usage.user + usage.system) / 1e6 - double,
+    server: postmaster === undefined ? Number.NaN : await serverCpuSeconds(postmaster),
+  };
 }
 
 /** Customers, files and orders; the first LINKED customers linked to chats FIRST_CHAT + n. */
@@ -394,14 +430,13 @@ async function explain(
   const userId = "user-1";
   const queries: Array<[string, postgres.PendingQuery<postgres.Row[]>]> = [
     [
-      "chat lookup (account, language override, fingerprint)",
-      sql`EXPLAIN (ANALYZE, BUFFERS) SELECT telegram.chat_fingerprint(${forms[0] ?? ""}) AS fp, a.*
-            FROM (SELECT) AS one
-            LEFT JOIN LATERAL (
-              SELECT u.id, u."firstName", u."lastName", u.email, u.language, u.timezone, p.language AS "preferredLanguage"
-                FROM users u LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
-               WHERE u."telegramChatId" = ANY(${forms}) LIMIT 1
-            ) AS a ON true`,
+      "chat lookup (account, language override; src/data/customers.ts lookUpChat)",
+      sql`EXPLAIN (ANALYZE, BUFFERS)
+            SELECT u.id, u."firstName", u."lastName", u.email, u.language, u.timezone, p.language AS "preferredLanguage"
+              FROM users u LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
+             WHERE u."telegramChatId" IN (${forms[0] ?? ""}, ${forms[1] ?? ""})
+             ORDER BY u."telegramChatId" = ${forms[0] ?? ""} DESC, u."telegramLinkedAt" DESC NULLS LAST, u.id
+             LIMIT 1`,
     ],
     [
       "/files",
@@ -427,6 +462,8 @@ class DoubleWorker {
     private readonly worker: Worker,
     readonly url: string,
     readonly token: string,
+    /** The worker's thread id, for its CPU time in /proc (`processCpuSeconds`). */
+    readonly thread: string,
   ) {}
 
   static async start(): Promise<DoubleWorker> {
@@ -440,7 +477,12 @@ class DoubleWorker {
     });
     const ready = await nextMessage(worker);
     if (ready.type !== "ready") throw new Error(`Bot API double: ${ready.message}`);
-    return new DoubleWorker(worker, String(ready.url), String(ready.token));
+    return new DoubleWorker(
+      worker,
+      String(ready.url),
+      String(ready.token),
+      `${process.pid}/task/${ready.thread}`,
+    );
   }
 
   /**
@@ -533,7 +575,8 @@ const { parentPort, workerData } = require("node:worker_threads");
       });
     }
   });
-  parentPort.postMessage({ type: "ready", url: double.url, token: double.token });
+  const thread = require("node:fs").readFileSync("/proc/thread-self/stat", "utf8").split(" ")[0];
+  parentPort.postMessage({ type: "ready", url: double.url, token: double.token, thread });
 })().catch((error) => parentPort.postMessage({ type: "failed", message: String(error && error.stack || error) }));
 `;
 

@@ -23,48 +23,34 @@ export interface ChatLookup {
 
 /**
  * The account linked to a chat (encrypted or legacy plaintext id), its language override
- * and the chat's fingerprint, in one query; the chat id is encrypted once. Should two
- * accounts hold the chat (a legacy plaintext id left on one, the encrypted id on
- * another), the answer is always the same one: the encrypted id's, then the most recent
- * link.
+ * and the chat's fingerprint; one query, the chat id encrypted once. Should two accounts
+ * hold the chat (a legacy plaintext id left on one, the encrypted id on another), the
+ * answer is always the same one: the encrypted id's, then the most recent link.
+ *
+ * Runs on every update, so it is written for PostgreSQL's plan cache: the fingerprint
+ * is computed here (ChatIdCipher.fingerprint, what telegram.chat_fingerprint gives for
+ * the encrypted id) and the two stored forms are two parameters, not an array. With
+ * `= ANY(array)` and the ORDER BY the generic plan looked dearer than a custom one, so
+ * every execution was planned again, the SQL function's body parsed with it: ~400 µs of
+ * server CPU per update instead of ~100 (docs/benchmarks.md, "The bot's regression").
  */
 export async function lookUpChat(
   sql: postgres.Sql,
   chatIds: ChatIdCipher,
   chatId: number,
 ): Promise<ChatLookup> {
-  const forms = chatIds.storedForms(chatId);
-  const stored = forms[0] ?? chatIds.encrypt(chatId);
-  const [row] = await sql<
-    [
-      {
-        fp: string;
-        id: string | null;
-        firstName: string;
-        lastName: string;
-        email: string;
-        language: string;
-        timezone: string;
-        preferredLanguage: string | null;
-      },
-    ]
-  >`
-    SELECT telegram.chat_fingerprint(${stored}) AS fp, a.*
-      FROM (SELECT) AS one
-      LEFT JOIN LATERAL (
-        SELECT u.id, u."firstName" AS "firstName", u."lastName" AS "lastName", u.email,
-               u.language, u.timezone, p.language AS "preferredLanguage"
-          FROM users u LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
-         WHERE u."telegramChatId" = ANY(${forms})
-         ORDER BY u."telegramChatId" = ${stored} DESC, u."telegramLinkedAt" DESC NULLS LAST, u.id
-         LIMIT 1
-      ) AS a ON true`;
-  const { fp, id, preferredLanguage, ...rest } = row;
-  return {
-    account: id === null ? undefined : { id, ...rest },
-    preferredLanguage: preferredLanguage ?? undefined,
-    chatFingerprint: fp,
-  };
+  const [encrypted = "", plaintext = ""] = chatIds.storedForms(chatId);
+  const [row] = await sql<Array<LinkedAccount & { preferredLanguage: string | null }>>`
+    SELECT u.id, u."firstName" AS "firstName", u."lastName" AS "lastName", u.email,
+           u.language, u.timezone, p.language AS "preferredLanguage"
+      FROM users u LEFT JOIN telegram.chat_prefs p ON p.user_id = u.id
+     WHERE u."telegramChatId" IN (${encrypted}, ${plaintext})
+     ORDER BY u."telegramChatId" = ${encrypted} DESC, u."telegramLinkedAt" DESC NULLS LAST, u.id
+     LIMIT 1`;
+  const chatFingerprint = chatIds.fingerprint(chatId);
+  if (!row) return { account: undefined, preferredLanguage: undefined, chatFingerprint };
+  const { preferredLanguage, ...account } = row;
+  return { account, preferredLanguage: preferredLanguage ?? undefined, chatFingerprint };
 }
 
 /** The account registered with `email` (compared case-insensitively), if any. */

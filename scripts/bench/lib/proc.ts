@@ -17,8 +17,8 @@ export async function parentOf(pid: number): Promise<number | undefined> {
   return f ? Number(f[1]) : undefined;
 }
 
-/** User + system CPU seconds of one process. */
-export async function processCpuSeconds(pid: number): Promise<number> {
+/** User + system CPU seconds of one process (or thread: "<pid>/task/<tid>"). */
+export async function processCpuSeconds(pid: number | string): Promise<number> {
   const f = (await procStat(pid)) ?? [];
   return (Number(f[11]) + Number(f[12])) / TICK;
 }
