@@ -1,4 +1,7 @@
+import { statSync } from "node:fs";
 import module from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 /** What became of V8's compile cache at start (module.enableCompileCache, Node ≥ 22.1). */
 export type CompileCache =
@@ -30,6 +33,11 @@ export function enableCompileCache(): CompileCache {
     result = { state: "off", reason: `Node ${process.version} has no compile cache (22.1+)` };
     return result;
   }
+  const shared = foreignDefaultFolder();
+  if (shared) {
+    result = { state: "failed", reason: shared };
+    return result;
+  }
   try {
     const { status, directory, message } = api.enableCompileCache();
     if ((status === statuses.ENABLED || status === statuses.ALREADY_ENABLED) && directory)
@@ -46,4 +54,25 @@ export function enableCompileCache(): CompileCache {
 /** The outcome of `enableCompileCache` in this process (for the start-up log). */
 export function compileCache(): CompileCache {
   return result;
+}
+
+/**
+ * Why Node's default folder (node-compile-cache under the OS temp folder, when
+ * NODE_COMPILE_CACHE is unset) must not be used: on a machine whose /tmp other users
+ * share (PM2 beside the website, without systemd's PrivateTmp), a folder made there by
+ * someone else, or one others may write, would let them hand the service code to run.
+ * Undefined when it does not exist yet (Node makes it, ours) or is ours alone.
+ */
+function foreignDefaultFolder(): string | undefined {
+  if (process.env.NODE_COMPILE_CACHE || typeof process.getuid !== "function") return undefined;
+  const folder = path.join(tmpdir(), "node-compile-cache");
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(folder);
+  } catch {
+    return undefined;
+  }
+  if (stat.uid !== process.getuid()) return `${folder} belongs to another user (uid ${stat.uid})`;
+  if ((stat.mode & 0o022) !== 0) return `${folder} may be written by other users`;
+  return undefined;
 }
