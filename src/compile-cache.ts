@@ -15,7 +15,8 @@ let result: CompileCache = { state: "off", reason: "not asked for" };
  * Turns on Node's on-disk compile cache (Node ≥ 22.1): the bytecode of every module
  * loaded after this call is written to a folder on exit and read back at the next start,
  * instead of compiling the packages' code again. The folder is Node's own choice:
- * NODE_COMPILE_CACHE if set, else node-compile-cache under the OS temp folder;
+ * NODE_COMPILE_CACHE if set, else node-compile-cache under the OS temp folder, which is
+ * used only when absent or ours alone (foreignDefaultFolder);
  * NODE_DISABLE_COMPILE_CACHE=1 turns it off. A folder that cannot be created or written
  * (a read-only container) only means no cache: Node reports it and never throws here,
  * and the service starts as it would without. Node 20 has no compile cache: nothing.
