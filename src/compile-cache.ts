@@ -24,7 +24,11 @@ let result: CompileCache = { state: "off", reason: "not asked for" };
 export function enableCompileCache(): CompileCache {
   // Typed here: @types/node 20 (the oldest line the project runs on) does not know it.
   const api = module as unknown as {
-    enableCompileCache?: () => { status: number; message?: string; directory?: string };
+    enableCompileCache?: (directory?: string) => {
+      status: number;
+      message?: string;
+      directory?: string;
+    };
     constants?: {
       compileCacheStatus?: { ENABLED: number; ALREADY_ENABLED: number; DISABLED: number };
     };
@@ -40,7 +44,11 @@ export function enableCompileCache(): CompileCache {
     return result;
   }
   try {
-    const { status, directory, message } = api.enableCompileCache();
+    // NODE_COMPILE_CACHE passed on: when Node 22 could not create that folder at launch, a
+    // call without it turns the cache on in the shared default folder instead, unchecked.
+    const { status, directory, message } = api.enableCompileCache(
+      process.env.NODE_COMPILE_CACHE || undefined,
+    );
     if ((status === statuses.ENABLED || status === statuses.ALREADY_ENABLED) && directory)
       result = { state: "on", directory };
     else if (status === statuses.DISABLED)

@@ -61,13 +61,18 @@ describe(`the compile cache on Node ${process.versions.node}`, () => {
     // A plain file where the folder's parent should be: mkdir fails, as on a read-only disk.
     const blocker = path.join(scratch, "not-a-folder");
     writeFileSync(blocker, "");
+    // And not the default folder in the (shared) temp folder instead (Node 22 did that).
+    const temp = path.join(scratch, "blocked-tmp");
+    mkdirSync(temp);
     const service = await startServiceProcess({
       ...serviceEnv(fixtures.db, fixtures.telegram),
       NODE_COMPILE_CACHE: path.join(blocker, "cache"),
+      TMPDIR: temp,
     });
     const warning = await compileCacheWarning(service);
     if (hasCompileCache)
       expect(warning).toMatch(/^compile cache off: .*not a directory.*NODE_COMPILE_CACHE/);
+    expect(readdirSync(temp)).not.toContain("node-compile-cache");
   });
 
   it("without NODE_COMPILE_CACHE the cache goes to node-compile-cache under the OS temp folder, filled on Node 22.1+ (none on Node 20)", async () => {
