@@ -1,6 +1,7 @@
 import { type RunnerHandle, sequentialize } from "@grammyjs/runner";
 import { Bot, type Context, GrammyError, type MiddlewareFn } from "grammy";
 import { pino } from "pino";
+import { botApiFetch } from "../bot-api-http.ts";
 import { pickLocale } from "../format.ts";
 import type { Logger } from "../log.ts";
 import { pollUpdates } from "../polling.ts";
@@ -35,7 +36,7 @@ export function createBot(options: BotOptions): CustomerBot {
     flushMs: options.usageFlushMs,
   });
   const bot = new Bot<BotContext>(options.token, {
-    client: { apiRoot: options.apiRoot },
+    client: { apiRoot: options.apiRoot, fetch: botApiFetch() },
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
   });
   // Counted first, so that updates the private-chat guard drops are counted too; one
