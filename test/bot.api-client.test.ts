@@ -1,4 +1,6 @@
-import { GrammyError, HttpError } from "grammy";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GrammyError, HttpError, InputFile } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotApiDouble } from "../double/bot-api-double.ts";
 import { type CustomerBot, createBot, runBot } from "../src/bot/bot.ts";
@@ -86,6 +88,50 @@ describe("Telegram's answers to the bot's calls", () => {
     // The connections the failures cost are replaced: the next send goes through.
     await bot.api.sendMessage(7003, "three");
     expect(telegram.sent(7003).map((m) => m.text)).toEqual(["three"]);
+  });
+});
+
+describe("uploads", () => {
+  it("a file goes out as multipart/form-data with its bytes, and Telegram's answer comes back", async () => {
+    const seen: Array<{ url: string; type: string; body: string }> = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        seen.push({
+          url: req.url ?? "",
+          type: String(req.headers["content-type"]),
+          body: Buffer.concat(chunks).toString("utf8"),
+        });
+        res.setHeader("content-type", "application/json");
+        res.end(
+          JSON.stringify({
+            ok: true,
+            result: { message_id: 41, date: 0, chat: { id: 7006, type: "private" } },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const uploader = createBot(
+        testBotOptions(telegram, db, { apiRoot: `http://127.0.0.1:${port}`, botInfo: bot.botInfo }),
+      );
+      const sent = await uploader.api.sendDocument(
+        7006,
+        new InputFile(Buffer.from("the tuned file's bytes"), "stage1.bin"),
+      );
+      expect(sent.message_id).toBe(41);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.url).toBe(`/bot${telegram.token}/sendDocument`);
+      expect(seen[0]?.type).toMatch(/^multipart\/form-data; boundary=/);
+      expect(seen[0]?.body).toContain("the tuned file's bytes");
+      expect(seen[0]?.body).toContain("filename=stage1.bin");
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
