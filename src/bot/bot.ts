@@ -1,6 +1,7 @@
 import { type RunnerHandle, sequentialize } from "@grammyjs/runner";
 import { Bot, type Context, GrammyError, type MiddlewareFn } from "grammy";
 import { pino } from "pino";
+import { botApiClient } from "../bot-api-http.ts";
 import { pickLocale } from "../format.ts";
 import type { Logger } from "../log.ts";
 import { pollUpdates } from "../polling.ts";
@@ -34,10 +35,13 @@ export function createBot(options: BotOptions): CustomerBot {
   const usage = createUsageCounter(options.sql, options.logger, {
     flushMs: options.usageFlushMs,
   });
+  const http = botApiClient({ apiRoot: options.apiRoot, token: options.token });
   const bot = new Bot<BotContext>(options.token, {
-    client: { apiRoot: options.apiRoot },
+    client: { apiRoot: options.apiRoot, fetch: http.fetch },
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
   });
+  // First, so that every transformer installed later (retries...) wraps it.
+  bot.api.config.use(http.calls);
   // Counted first, so that updates the private-chat guard drops are counted too; one
   // chat's updates in order for long polling and the webhook alike (src/bot/webhook.ts).
   if (options.metrics) bot.use(countUpdates(options.metrics));

@@ -1,6 +1,7 @@
 import { GrammyError, HttpError } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import { Pool } from "undici";
+import { post } from "../bot-api-http.ts";
 
 /** What sendMessage takes here: the notifier's messages, nothing more. */
 export interface OutgoingMessage {
@@ -60,7 +61,7 @@ export function createSender(options: {
       let statusCode: number;
       let text: string;
       try {
-        ({ statusCode, text } = await post(pool, path, headers, JSON.stringify(payload)));
+        ({ statusCode, text } = await post(pool, { path, headers, body: JSON.stringify(payload) }));
       } catch (error) {
         throw new HttpError("Network request failed", error);
       }
@@ -120,42 +121,4 @@ export function acceptedMessageId(text: string): number | undefined {
   }
   const next = text[i];
   return i > ACCEPTED.length && (next === "," || next === "}") ? id : undefined;
-}
-
-/** One POST through the pool's dispatch API: the answer's status and text, no streams. */
-function post(
-  pool: Pool,
-  path: string,
-  headers: Record<string, string>,
-  body: string,
-): Promise<{ statusCode: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    let statusCode = 0;
-    const chunks: Buffer[] = [];
-    pool.dispatch(
-      { method: "POST", path, headers, body },
-      {
-        // Its presence marks the handler as undici 7's (controller) kind.
-        onRequestStart() {},
-        onResponseStart(_controller, status) {
-          statusCode = status;
-        },
-        onResponseData(_controller, chunk) {
-          chunks.push(chunk);
-        },
-        onResponseEnd() {
-          resolve({
-            statusCode,
-            text:
-              chunks.length === 1
-                ? (chunks[0] as Buffer).toString("utf8")
-                : Buffer.concat(chunks).toString("utf8"),
-          });
-        },
-        onResponseError(_controller, error) {
-          reject(error);
-        },
-      },
-    );
-  });
 }
