@@ -35,7 +35,7 @@ const SIV_BYTES = 16;
 const KEY_BYTES = 32;
 /** Telegram chat ids fit in 52 bits; 20 characters leave room for any signed 64-bit id. */
 const MAX_CHAT_ID_CHARS = 20;
-/** Decrypted chat ids a cipher remembers (about 150 bytes each). */
+/** Chat ids a cipher remembers, decrypted and encrypted, each (about 150 bytes an entry). */
 const DECRYPTED_KEPT = 10_000;
 const CHAT_ID = /^-?\d+$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -75,6 +75,12 @@ export class ChatIdCipher {
    * their messages, and this skips the HMAC and AES work for the repeats.
    */
   readonly #decrypted = new Map<string, string>();
+  /**
+   * Chat ids (canonical) → their stored form and fingerprint, newest last, at most
+   * DECRYPTED_KEPT: the bot looks up the chat of every update (both, src/data/customers.ts),
+   * and a customer's updates come in runs; this skips the two HMACs and the AES of repeats.
+   */
+  readonly #encrypted = new Map<string, { stored: string; fingerprint: string }>();
 
   private constructor(masterKey: Buffer) {
     const derive = (info: string) =>
@@ -106,11 +112,7 @@ export class ChatIdCipher {
    * @throws ChatIdError when the value is not an integer chat id.
    */
   encrypt(chatId: number | string | bigint): string {
-    const plaintext = Buffer.from(canonicalChatId(chatId), "utf8");
-    const siv = this.#siv(plaintext);
-    const cipher = createCipheriv("aes-256-ctr", this.#encKey, siv);
-    const body = Buffer.concat([siv, cipher.update(plaintext), cipher.final()]);
-    return PREFIX + body.toString("base64url");
+    return this.#forms(canonicalChatId(chatId)).stored;
   }
 
   /**
@@ -159,7 +161,23 @@ export class ChatIdCipher {
    * @throws ChatIdError when the value is not an integer chat id.
    */
   fingerprint(chatId: number | string | bigint): string {
-    return this.#siv(Buffer.from(canonicalChatId(chatId), "utf8")).toString("hex");
+    return this.#forms(canonicalChatId(chatId)).fingerprint;
+  }
+
+  /** The stored form and fingerprint of a canonical chat id, remembered (see #encrypted). */
+  #forms(canonical: string): { stored: string; fingerprint: string } {
+    const known = this.#encrypted.get(canonical);
+    if (known !== undefined) return known;
+    const plaintext = Buffer.from(canonical, "utf8");
+    const siv = this.#siv(plaintext);
+    const cipher = createCipheriv("aes-256-ctr", this.#encKey, siv);
+    const body = Buffer.concat([siv, cipher.update(plaintext), cipher.final()]);
+    const forms = { stored: PREFIX + body.toString("base64url"), fingerprint: siv.toString("hex") };
+    if (this.#encrypted.size >= DECRYPTED_KEPT) {
+      this.#encrypted.delete(this.#encrypted.keys().next().value as string);
+    }
+    this.#encrypted.set(canonical, forms);
+    return forms;
   }
 
   /**

@@ -15,29 +15,58 @@ function thrown(fn: () => unknown): Error {
   throw new Error("expected an error");
 }
 
+/**
+ * A chat id's stored form and fingerprint under `master`, written from the format described
+ * at the top of src/chat-id.ts, independently of it.
+ */
+function documented(master: Buffer, chatId: string): { stored: string; fingerprint: string } {
+  const subkey = (info: string) =>
+    createSecretKey(Buffer.from(hkdfSync("sha256", master, Buffer.alloc(0), info, 32)));
+  const plaintext = Buffer.from(chatId, "utf8");
+  const siv = createHmac("sha256", subkey("compucar-chat-id/mac"))
+    .update(plaintext)
+    .digest()
+    .subarray(0, 16);
+  const aes = createCipheriv("aes-256-ctr", subkey("compucar-chat-id/enc"), siv);
+  const body = Buffer.concat([siv, aes.update(plaintext), aes.final()]);
+  return { stored: `tg1:${body.toString("base64url")}`, fingerprint: siv.toString("hex") };
+}
+
 describe("the stored format (chat ids already in the database must stay readable)", () => {
   it("is the documented construction: HKDF subkeys, HMAC-SHA256 SIV, AES-256-CTR, tg1: + base64url", () => {
-    // Written from the format described at the top of src/chat-id.ts, independently of it.
     const master = randomBytes(32);
-    const subkey = (info: string) =>
-      Buffer.from(hkdfSync("sha256", master, Buffer.alloc(0), info, 32));
-    const macKey = subkey("compucar-chat-id/mac");
-    const encKey = subkey("compucar-chat-id/enc");
-    const expected = (chatId: string) => {
-      const plaintext = Buffer.from(chatId, "utf8");
-      const siv = createHmac("sha256", createSecretKey(macKey))
-        .update(plaintext)
-        .digest()
-        .subarray(0, 16);
-      const aes = createCipheriv("aes-256-ctr", createSecretKey(encKey), siv);
-      const body = Buffer.concat([siv, aes.update(plaintext), aes.final()]);
-      return `tg1:${body.toString("base64url")}`;
-    };
     const ours = ChatIdCipher.fromBase64(master.toString("base64"));
     for (const chatId of ["42", "-1001234567890", "9223372036854775807"]) {
-      expect(ours.encrypt(chatId)).toBe(expected(chatId));
-      expect(ours.decrypt(expected(chatId))).toBe(chatId);
+      const { stored, fingerprint } = documented(master, chatId);
+      expect(ours.encrypt(chatId)).toBe(stored);
+      expect(ours.fingerprint(chatId)).toBe(fingerprint);
+      expect(ours.decrypt(stored)).toBe(chatId);
     }
+  });
+
+  it("stays the same for a chat seen before (the cipher remembers recent ones), for every spelling and beyond 2^53, also after 10,000 other chats", () => {
+    const master = randomBytes(32);
+    const ours = ChatIdCipher.fromBase64(master.toString("base64"));
+    const chats: Array<[number | string | bigint, string]> = [
+      [42, "42"],
+      [" 42 ", "42"],
+      [42n, "42"],
+      ["9007199254740993", "9007199254740993"],
+      ["9007199254740992", "9007199254740992"],
+      [-1001234567890, "-1001234567890"],
+    ];
+    const check = () => {
+      for (const [input, canonical] of chats) {
+        const { stored, fingerprint } = documented(master, canonical);
+        expect(ours.encrypt(input)).toBe(stored);
+        expect(ours.fingerprint(input)).toBe(fingerprint);
+        expect(ours.storedForms(input)).toEqual([stored, canonical]);
+      }
+    };
+    check();
+    check();
+    for (let i = 0; i < 10_001; i++) ours.encrypt(5_000_000_000 + i);
+    check();
   });
 });
 
