@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { GrammyError, HttpError, InputFile } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotApiDouble } from "../double/bot-api-double.ts";
-import { type CustomerBot, createBot, runBot } from "../src/bot/bot.ts";
+import { BOT_RETRY_SECONDS, type CustomerBot, createBot, runBot } from "../src/bot/bot.ts";
 import { MESSAGES } from "../src/bot/messages.ts";
 import { say, testBotOptions } from "./support/chat.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
@@ -47,12 +47,12 @@ describe("Telegram's answers to the bot's calls", () => {
     expect(telegram.sent(7001).map((m) => m.text)).toEqual(["<b>Hello</b> Karim"]);
   });
 
-  it("a refusal is a GrammyError with Telegram's code, description and retry_after (429, 403, 500)", async () => {
-    telegram.failNext(1, { kind: "tooManyRequests", retryAfter: 7 });
+  it("a refusal is a GrammyError with Telegram's code, description and retry_after (429 longer than the bot waits, 403, 500)", async () => {
+    telegram.failNext(1, { kind: "tooManyRequests", retryAfter: BOT_RETRY_SECONDS + 1 });
     const limited = await failure(bot.api.sendMessage(7002, "one"));
     expect(limited).toBeInstanceOf(GrammyError);
     expect((limited as GrammyError).error_code).toBe(429);
-    expect((limited as GrammyError).parameters.retry_after).toBe(7);
+    expect((limited as GrammyError).parameters.retry_after).toBe(BOT_RETRY_SECONDS + 1);
 
     telegram.failNext(1, { kind: "blocked" });
     const blocked = await failure(bot.api.sendMessage(7002, "two"));
@@ -65,6 +65,17 @@ describe("Telegram's answers to the bot's calls", () => {
     expect(broken).toBeInstanceOf(GrammyError);
     expect((broken as GrammyError).error_code).toBe(500);
     expect(telegram.sent(7002)).toEqual([]);
+  });
+
+  it("a reply held back by flood control (429, retry_after 1) goes out once, after the wait", async () => {
+    const runner = runBot(bot);
+    try {
+      telegram.failNext(1, { kind: "tooManyRequests", retryAfter: 1 }, { method: "sendMessage" });
+      expect(await say(telegram, 7005, "/help")).toBe(MESSAGES.en.help);
+      expect(telegram.sent(7005).map((m) => m.text)).toEqual([MESSAGES.en.help]);
+    } finally {
+      await runner.stop();
+    }
   });
 
   it("a dropped connection and a proxy's HTML page are HttpErrors that name neither the token nor the URL", async () => {

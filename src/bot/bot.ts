@@ -1,3 +1,4 @@
+import { autoRetry } from "@grammyjs/auto-retry";
 import { type RunnerHandle, sequentialize } from "@grammyjs/runner";
 import { Bot, type Context, GrammyError, type MiddlewareFn } from "grammy";
 import { pino } from "pino";
@@ -42,6 +43,17 @@ export function createBot(options: BotOptions): CustomerBot {
   });
   // First, so that every transformer installed later (retries...) wraps it.
   bot.api.config.use(http.calls);
+  // A reply Telegram holds back (429, flood control: the notifier's sends share the token's
+  // 30 messages/s) is sent again after its retry_after, up to BOT_RETRY_SECONDS, instead of
+  // lost. Not a 5xx or a dropped connection: the message may have gone out already.
+  bot.api.config.use(
+    autoRetry({
+      maxRetryAttempts: 2,
+      maxDelaySeconds: BOT_RETRY_SECONDS,
+      rethrowInternalServerErrors: true,
+      rethrowHttpErrors: true,
+    }),
+  );
   // Counted first, so that updates the private-chat guard drops are counted too; one
   // chat's updates in order for long polling and the webhook alike (src/bot/webhook.ts).
   if (options.metrics) bot.use(countUpdates(options.metrics));
@@ -60,6 +72,9 @@ export function createBot(options: BotOptions): CustomerBot {
   });
   return Object.assign(bot, { flushUsage: usage.flush, stopUsage: usage.stop });
 }
+
+/** The longest retry_after a bot call waits out before it is sent again (at most twice). */
+export const BOT_RETRY_SECONDS = 10;
 
 /**
  * Updates one chat may have in the bot at once by default (BotOptions.pendingPerChat), running or waiting their turn behind
