@@ -54,4 +54,43 @@ describe("NOTIFY_MAX_PER_SECOND", () => {
     // it, while an ignored cap puts all 15 in the same second.
     expect(busiestSecond(arrivals.map((a) => a.at))).toBeLessThanOrEqual(cap + 1);
   });
+
+  it("a backlog of 40 under a cap of 10/s, 20 rows a claim: the next claim leases its rows only near the end of the batch before, never a whole batch ahead", async () => {
+    const site = website(db.sql);
+    const chats: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const chat = 65_000 + i;
+      chats.push(chat);
+      await site.uploadFile(await site.createUser({ chatId: cipher.encrypt(chat) }));
+    }
+    // 10 messages a second, 4 s leases: 20 rows a claim (half a lease of sends), 2 s each.
+    const { notifier } = startNotifier(db, telegram, { maxPerSecond: 10, leaseSeconds: 4 });
+    // What a DBA sees leased and not yet sent, sampled while the backlog drains.
+    let mostLeased = 0;
+    let draining = true;
+    const watching = (async () => {
+      while (draining) {
+        const [{ n }] = await db.sql<[{ n: number }]>`
+          SELECT count(*)::int AS n FROM telegram.outbox
+           WHERE status = 'pending' AND locked_until > now()`;
+        mostLeased = Math.max(mostLeased, n);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await notifier.start();
+    try {
+      for (const chat of chats)
+        await telegram.waitForMessages(1, { chatId: chat, timeoutMs: 30_000 });
+    } finally {
+      draining = false;
+      await watching;
+      await notifier.stop();
+    }
+    for (const chat of chats) expect(telegram.sent(chat)).toHaveLength(1);
+    // The next claim starts twice a claim's time before the batch's last send: by then
+    // at most a few of the batch's 20 rows wait. A claim made as the batch starts would
+    // lease all 40 at once, and the second 20 would wait 2 s of their 4 s lease unsent.
+    expect(mostLeased).toBeGreaterThan(0);
+    expect(mostLeased).toBeLessThan(30);
+  });
 });
