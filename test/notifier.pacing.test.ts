@@ -93,4 +93,25 @@ describe("NOTIFY_MAX_PER_SECOND", () => {
     expect(mostLeased).toBeGreaterThan(0);
     expect(mostLeased).toBeLessThan(30);
   });
+
+  it("stopped while it sends a capped backlog: it claims nothing after stop() was called, and the rows it held go back", async () => {
+    const site = website(db.sql);
+    const chats: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const chat = 66_000 + i;
+      chats.push(chat);
+      await site.uploadFile(await site.createUser({ chatId: cipher.encrypt(chat) }));
+    }
+    const { notifier } = startNotifier(db, telegram, { maxPerSecond: 10, leaseSeconds: 4 });
+    await notifier.start();
+    await telegram.waitForMessages(1, { chatId: chats[0], timeoutMs: 30_000 });
+    const stopping = Date.now();
+    await notifier.stop();
+    // health().lastDrainAt is when the last claim came back (the status page shows it).
+    expect(notifier.health().lastDrainAt?.getTime()).toBeLessThanOrEqual(stopping);
+    const [{ held }] = await db.sql<[{ held: number }]>`
+      SELECT count(*)::int AS held FROM telegram.outbox
+       WHERE status = 'pending' AND locked_by IS NOT NULL`;
+    expect(held).toBe(0);
+  });
 });

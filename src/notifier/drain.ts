@@ -113,6 +113,9 @@ async function claimAndSend(d: DrainOptions, flight: Flight): Promise<boolean> {
       return false;
     }
     const prefetched = flight.next !== undefined;
+    // Stopped while a batch was sending: nothing more is claimed (a claim already made is
+    // awaited below and given back).
+    if (!prefetched && !running(state)) return false;
     // Claimed while a batch still sends: that batch's customers were skipped.
     const beside = flight.previous !== undefined;
     const claim = await (flight.next ?? claimBatch(d));
