@@ -26,16 +26,22 @@ function busiestSecond(times: number[]): number {
   return most;
 }
 
+/** `count` linked customers, one upload each (an event each), chats from `firstChat` on. */
+async function uploadsOfNewCustomers(count: number, firstChat: number): Promise<number[]> {
+  const site = website(db.sql);
+  const chats: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const chat = firstChat + i;
+    chats.push(chat);
+    await site.uploadFile(await site.createUser({ chatId: cipher.encrypt(chat) }));
+  }
+  return chats;
+}
+
 describe("NOTIFY_MAX_PER_SECOND", () => {
   it("a backlog of 15 messages to 15 customers under a cap of 3/s: no second of arrivals at Telegram holds more than the cap", async () => {
-    const site = website(db.sql);
     const cap = 3;
-    const chats: number[] = [];
-    for (let i = 0; i < 15; i++) {
-      const chat = 64_000 + i;
-      chats.push(chat);
-      await site.uploadFile(await site.createUser({ chatId: cipher.encrypt(chat) }));
-    }
+    const chats = await uploadsOfNewCustomers(15, 64_000);
     // Eight sends may be in flight at once: only the cap can hold them back.
     const { notifier } = startNotifier(db, telegram, { maxPerSecond: cap, concurrency: 8 });
     await notifier.start();
@@ -56,13 +62,7 @@ describe("NOTIFY_MAX_PER_SECOND", () => {
   });
 
   it("a backlog of 40 under a cap of 10/s, 20 rows a claim: the next claim leases its rows only near the end of the batch before, never a whole batch ahead", async () => {
-    const site = website(db.sql);
-    const chats: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const chat = 65_000 + i;
-      chats.push(chat);
-      await site.uploadFile(await site.createUser({ chatId: cipher.encrypt(chat) }));
-    }
+    const chats = await uploadsOfNewCustomers(40, 65_000);
     // 10 messages a second, 4 s leases: 20 rows a claim (half a lease of sends), 2 s each.
     const { notifier } = startNotifier(db, telegram, { maxPerSecond: 10, leaseSeconds: 4 });
     // What a DBA sees leased and not yet sent, sampled while the backlog drains.
@@ -95,13 +95,7 @@ describe("NOTIFY_MAX_PER_SECOND", () => {
   });
 
   it("stopped while it sends a capped backlog: it claims nothing after stop() was called, and the rows it held go back", async () => {
-    const site = website(db.sql);
-    const chats: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      const chat = 66_000 + i;
-      chats.push(chat);
-      await site.uploadFile(await site.createUser({ chatId: cipher.encrypt(chat) }));
-    }
+    const chats = await uploadsOfNewCustomers(30, 66_000);
     const { notifier } = startNotifier(db, telegram, { maxPerSecond: 10, leaseSeconds: 4 });
     await notifier.start();
     await telegram.waitForMessages(1, { chatId: chats[0], timeoutMs: 30_000 });
