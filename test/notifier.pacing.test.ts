@@ -26,16 +26,22 @@ function busiestSecond(times: number[]): number {
   return most;
 }
 
+/** `count` linked customers, one upload each (an event each), chats from `firstChat` on. */
+async function uploadsOfNewCustomers(count: number, firstChat: number): Promise<number[]> {
+  const site = website(db.sql);
+  const chats: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const chat = firstChat + i;
+    chats.push(chat);
+    await site.uploadFile(await site.createUser({ chatId: cipher.encrypt(chat) }));
+  }
+  return chats;
+}
+
 describe("NOTIFY_MAX_PER_SECOND", () => {
   it("a backlog of 15 messages to 15 customers under a cap of 3/s: no second of arrivals at Telegram holds more than the cap", async () => {
-    const site = website(db.sql);
     const cap = 3;
-    const chats: number[] = [];
-    for (let i = 0; i < 15; i++) {
-      const chat = 64_000 + i;
-      chats.push(chat);
-      await site.uploadFile(await site.createUser({ chatId: cipher.encrypt(chat) }));
-    }
+    const chats = await uploadsOfNewCustomers(15, 64_000);
     // Eight sends may be in flight at once: only the cap can hold them back.
     const { notifier } = startNotifier(db, telegram, { maxPerSecond: cap, concurrency: 8 });
     await notifier.start();
@@ -53,5 +59,53 @@ describe("NOTIFY_MAX_PER_SECOND", () => {
     // allowed for that: it takes a lag difference of a whole spacing (333 ms) to exceed
     // it, while an ignored cap puts all 15 in the same second.
     expect(busiestSecond(arrivals.map((a) => a.at))).toBeLessThanOrEqual(cap + 1);
+  });
+
+  it("a backlog of 40 under a cap of 10/s, 20 rows a claim: the next claim leases its rows only near the end of the batch before, never a whole batch ahead", async () => {
+    const chats = await uploadsOfNewCustomers(40, 65_000);
+    // 10 messages a second, 4 s leases: 20 rows a claim (half a lease of sends), 2 s each.
+    const { notifier } = startNotifier(db, telegram, { maxPerSecond: 10, leaseSeconds: 4 });
+    // What a DBA sees leased and not yet sent, sampled while the backlog drains.
+    let mostLeased = 0;
+    let draining = true;
+    const watching = (async () => {
+      while (draining) {
+        const [{ n }] = await db.sql<[{ n: number }]>`
+          SELECT count(*)::int AS n FROM telegram.outbox
+           WHERE status = 'pending' AND locked_until > now()`;
+        mostLeased = Math.max(mostLeased, n);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await notifier.start();
+    try {
+      for (const chat of chats)
+        await telegram.waitForMessages(1, { chatId: chat, timeoutMs: 30_000 });
+    } finally {
+      draining = false;
+      await watching;
+      await notifier.stop();
+    }
+    for (const chat of chats) expect(telegram.sent(chat)).toHaveLength(1);
+    // The next claim starts twice a claim's time before the batch's last send: by then
+    // at most a few of the batch's 20 rows wait. A claim made as the batch starts would
+    // lease all 40 at once, and the second 20 would wait 2 s of their 4 s lease unsent.
+    expect(mostLeased).toBeGreaterThan(0);
+    expect(mostLeased).toBeLessThan(30);
+  });
+
+  it("stopped while it sends a capped backlog: it claims nothing after stop() was called, and the rows it held go back", async () => {
+    const chats = await uploadsOfNewCustomers(30, 66_000);
+    const { notifier } = startNotifier(db, telegram, { maxPerSecond: 10, leaseSeconds: 4 });
+    await notifier.start();
+    await telegram.waitForMessages(1, { chatId: chats[0], timeoutMs: 30_000 });
+    const stopping = Date.now();
+    await notifier.stop();
+    // health().lastDrainAt is when the last claim came back (the status page shows it).
+    expect(notifier.health().lastDrainAt?.getTime()).toBeLessThanOrEqual(stopping);
+    const [{ held }] = await db.sql<[{ held: number }]>`
+      SELECT count(*)::int AS held FROM telegram.outbox
+       WHERE status = 'pending' AND locked_by IS NOT NULL`;
+    expect(held).toBe(0);
   });
 });

@@ -42,7 +42,9 @@
  *   -one-column INSERTs `v` as one value into a table of one telegram.events column (what
  *   000026 migrated); -split-test tests the status change alone first and the other four
  *   conditions only when it is false (000026); -chain tests the five one by one (ELSIF);
- *   -split-one-column and -chain-one-column combine them.
+ *   -split-one-column and -chain-one-column combine them; -split-one-column-no-bell is
+ *   that without the doorbell's probe and NOTIFY (what the probe costs under 8 clients;
+ *   not a candidate: it never rings).
  * With --loop each round is a new session, so its figure includes the backend's first
  * calls (compiling the trigger, filling its caches): compare figures of the same --loop
  * (at most 270,000: the loop's row arithmetic is an integer).
@@ -218,6 +220,8 @@ interface Intake {
   row?: boolean;
   /** The ROW cast to the type of `v` (default true); else PL/pgSQL converts it. */
   cast?: boolean;
+  /** The doorbell's probe and NOTIFY (default true). */
+  bell?: boolean;
 }
 
 /**
@@ -240,7 +244,7 @@ BEGIN
     RETURN NEW;
   END;
   ${i.insert ?? "INSERT INTO telegram.events SELECT v.*;"}
-  IF telegram.notifier_is_idle() THEN PERFORM pg_catalog.pg_notify('telegram_outbox', ''); END IF;
+  ${(i.bell ?? true) ? "IF telegram.notifier_is_idle() THEN PERFORM pg_catalog.pg_notify('telegram_outbox', ''); END IF;" : ""}
   RETURN NEW;
 END $$;
 CREATE TRIGGER bench_i_${name} BEFORE UPDATE ON tuning_files
@@ -262,6 +266,11 @@ const INTAKES: Record<string, Intake> = {
     test: SPLIT_TEST,
     insert: "INSERT INTO public.bench_intake VALUES (v);",
     cast: false,
+  },
+  "split-one-column-no-bell": {
+    test: SPLIT_TEST,
+    insert: "INSERT INTO public.bench_intake VALUES (v);",
+    bell: false,
   },
 };
 

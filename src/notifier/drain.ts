@@ -27,6 +27,8 @@ export interface DrainOptions {
   workerId: string;
   /** Rows leased per claim; a claim this full means more is waiting. */
   claimLimit: number;
+  /** The send cap (messages per second, 0 = none): a batch lasts at least its rows ÷ this. */
+  maxPerSecond: number;
   perCustomer: number;
   leaseSeconds: number;
   /** false: claim nothing. */
@@ -111,6 +113,9 @@ async function claimAndSend(d: DrainOptions, flight: Flight): Promise<boolean> {
       return false;
     }
     const prefetched = flight.next !== undefined;
+    // Stopped while a batch was sending: nothing more is claimed (a claim already made is
+    // awaited below and given back).
+    if (!prefetched && !running(state)) return false;
     // Claimed while a batch still sends: that batch's customers were skipped.
     const beside = flight.previous !== undefined;
     const claim = await (flight.next ?? claimBatch(d));
@@ -170,19 +175,28 @@ function tookAllDue(d: DrainOptions, claim: Claim): boolean {
  */
 async function send(d: DrainOptions, flight: Flight, claim: LeasedClaim): Promise<void> {
   const full = claim.rows.length >= d.claimLimit;
+  const earliestTail = full ? earliestTailOf(d, claim.rows.length) : 0;
   let reachedTail = () => {};
   const tail = new Promise<void>((resolve) => {
     reachedTail = resolve;
   });
+  const atTail = () => {
+    if (full && running(d.state) && d.state.pausedUntil <= performance.now())
+      flight.next ??= claimBatch(d);
+    reachedTail();
+  };
+  let later: NodeJS.Timeout | undefined;
   const delivery = d.deliverBatch(
     claim.rows,
     () => {
-      if (full && running(d.state) && d.state.pausedUntil <= performance.now())
-        flight.next ??= claimBatch(d);
-      reachedTail();
+      const wait = earliestTail - performance.now();
+      if (wait > 0) later = setTimeout(atTail, wait);
+      else atTail();
     },
     claim.leaseEndsAt,
   );
+  // A batch that ended before its tail was due (stopped, paused) leaves no claim behind.
+  delivery.finally(() => clearTimeout(later)).catch(() => {});
   // Awaited below or by the next round; until then a failure is not unhandled.
   delivery.catch(() => {});
   flight.current = delivery;
@@ -195,6 +209,22 @@ async function send(d: DrainOptions, flight: Flight, claim: LeasedClaim): Promis
     await delivery;
   }
   flight.current = undefined;
+}
+
+/**
+ * Under a send cap, when a batch of `rows` rows started now may reach its tail at the
+ * earliest (performance.now() time): the cap lets its last row go no sooner than rows ÷
+ * cap seconds from now, and the next claim is wanted twice the last claim's time (at most
+ * a second) before that. The tail deliver.ts finds from the pace of the rows started so far
+ * comes as soon as the first chains start, which under a cap wait for the limiter: the next
+ * claim would then lease rows a whole batch ahead, whose leases run out before their turn.
+ * Without a cap: now.
+ */
+function earliestTailOf(d: DrainOptions, rows: number): number {
+  const now = performance.now();
+  if (d.maxPerSecond <= 0) return now;
+  const lead = Math.min(2 * d.state.lastClaimMs, 1_000);
+  return now + (rows * 1000) / d.maxPerSecond - lead;
 }
 
 /** Also when a round failed: no batch keeps sending after the drain is over. */

@@ -141,6 +141,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     deliverBatch,
     workerId: options.workerId ?? `notifier-${process.pid}`,
     claimLimit: claimLimitFor(options.batchSize ?? 500, options.maxPerSecond, leaseSeconds),
+    maxPerSecond: options.maxPerSecond,
     perCustomer: options.perCustomer ?? 10,
     leaseSeconds,
     enabled: options.enabled !== false,
