@@ -83,8 +83,13 @@ async function sendRow(
   );
   await o.limiter();
   // Checked here first, so that a send with no pause awaits nothing more.
-  if (state.pausedUntil > performance.now() && !(await waitOutPause(o, row, leaseEndsAt)))
-    return false;
+  while (state.pausedUntil > performance.now()) {
+    if (!(await waitOutPause(o, row, leaseEndsAt))) return false;
+    // The slot taken before the pause went by unused: every send that waited it out
+    // takes a new one, or they would all go at its end, on top of the limiter's next
+    // slots, beyond Telegram's limit (429 again, another pause, another burst).
+    await o.limiter();
+  }
   // Checked first: a backlog sends thousands a second, and the arguments cost even
   // when the line is not written.
   const debug = logger.isLevelEnabled("debug");
@@ -118,23 +123,21 @@ async function sendRow(
 }
 
 /**
- * Telegram asked to wait (429), maybe again while we wait. A row sent after its lease
- * may already have been taken and sent by another notifier: give it back (and the
- * customer's later rows with it) instead of waiting past the lease. False when given back.
+ * Telegram asked to wait (429). A row sent after its lease may already have been taken
+ * and sent by another notifier: give it back (and the customer's later rows with it)
+ * instead of waiting past the lease. False when given back.
  */
 async function waitOutPause(
   o: RowSenderOptions,
   row: ClaimedRow,
   leaseEndsAt: number,
 ): Promise<boolean> {
-  for (let pause = o.state.pausedUntil - performance.now(); pause > 0; ) {
-    if (performance.now() + pause > leaseEndsAt - o.leaseMarginMs) {
-      await release(o.sql, [row.id]);
-      return false;
-    }
-    await sleep(pause);
-    pause = o.state.pausedUntil - performance.now();
+  const pause = o.state.pausedUntil - performance.now();
+  if (performance.now() + pause > leaseEndsAt - o.leaseMarginMs) {
+    await release(o.sql, [row.id]);
+    return false;
   }
+  await sleep(pause);
   return true;
 }
 
