@@ -1,5 +1,5 @@
 --! Previous: sha1:d0a94ada22a8ff16e39d9540cbd09e900135d80a
---! Hash: sha1:a5ca68ef8c0ebaebb44e611ac9a645061f97f675
+--! Hash: sha1:c99bbc1a3d9806a40adc31455a591fa6315d7a3e
 --! Message: lone-event-two-writes
 
 -- A lone event in two writes of the outbox (issue 21). A claim that found one new event
@@ -167,8 +167,13 @@ BEGIN
 
   -- The new events, in order: the skipped, and those leased at once (nothing else was
   -- pending, nothing is paused, and they were few enough for the window to take all).
-  -- A new row left pending and free means the window below must run.
+  -- A new row left pending and free means the window below must run: the first such
+  -- row comes too (one, not every row of a large ingest through this loop).
   FOR r IN
+    WITH i AS (
+      SELECT * FROM telegram.ingest_settle_lease(CASE WHEN v_pending OR v_paused THEN NULL ELSE p_worker END,
+                                                 p_limit, p_per_customer, p_lease_seconds, p_scan, v_stage)
+    )
     SELECT i.id, i.user_id, i.kind, i.subject_id, i.label, i.status_to, i.eta_minutes, i.comment,
            i.tracking_number, i.cod_status, i.paid, i.attempts, i.created_at, i.status, i.last_error,
            i.locked_by IS NOT NULL AS leased,
@@ -177,10 +182,11 @@ BEGIN
            u."telegramChatId"::text AS chat, u.id IS NOT NULL AS user_exists,
            p.muted_kinds, p.language AS language_override, p.quiet_hours_start, p.quiet_hours_end,
            p.blocked_at
-      FROM telegram.ingest_settle_lease(CASE WHEN v_pending OR v_paused THEN NULL ELSE p_worker END,
-                                        p_limit, p_per_customer, p_lease_seconds, p_scan, v_stage) i
+      FROM i
       LEFT JOIN public.users u ON i.locked_by IS NOT NULL AND u.id = i.user_id
       LEFT JOIN telegram.chat_prefs p ON i.locked_by IS NOT NULL AND p.user_id = i.user_id
+     WHERE i.status = 'skipped' OR i.locked_by IS NOT NULL
+        OR i.id = (SELECT min(w.id) FROM i w WHERE w.status = 'pending' AND w.locked_by IS NULL)
      ORDER BY i.id
   LOOP
     IF r.status = 'skipped' THEN
