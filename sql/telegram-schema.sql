@@ -431,7 +431,7 @@ $function$;
 REVOKE EXECUTE ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.claim_batch(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The notifier''s claim: answers nothing at once when nothing may be claimed; else telegram.claim_batch_all: ingests events, settles the skipped (returned first, skipped_reason set), leases due rows per customer in order (returned after). Leases expire, so calling it by hand delays those rows by the lease.';
 
--- (no migration names it: written by hand?)
+-- from 000027-lone-event-two-writes.sql
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.claim_batch_all(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer)
  RETURNS TABLE(id text, user_id text, kind text, subject_id text, label text, status_to text, eta_minutes integer, comment text, tracking_number text, cod_status text, paid boolean, attempts integer, created_at timestamp with time zone, first_name text, last_name text, language text, timezone text, chat text, user_exists boolean, muted_kinds text[], language_override text, quiet_start smallint, quiet_end smallint, blocked_at timestamp with time zone, skipped_reason text)
@@ -439,57 +439,76 @@ CREATE OR REPLACE FUNCTION telegram.claim_batch_all(p_worker text, p_limit integ
 AS $function$
 #variable_conflict use_column
 DECLARE
-  v_last bigint;
   v_stage text;
   v_paused boolean;
+  v_pending boolean;
+  r record;
 BEGIN
   -- Nothing here needs to wait for the WAL flush: if the server crashes before it, the
   -- whole claim is undone (the events go back to telegram.events, the leases vanish) and
   -- is made again; a message already sent may then be sent twice, as after any crash.
   PERFORM set_config('synchronous_commit', 'off', true);
   PERFORM pg_advisory_xact_lock(1952803941, 2);
-  SELECT coalesce(max(o.id), 0) INTO v_last FROM telegram.outbox o;
-  PERFORM telegram.ingest_events();
-  -- The operator controls, read once per claim (a missing row counts as the default).
-  SELECT c.rollout_stage, c.paused_at IS NOT NULL INTO v_stage, v_paused FROM telegram.controls c;
-  v_stage := coalesce(v_stage, 'everyone');
+  -- The operator controls, read once per claim (a missing row counts as the default),
+  -- and whether any row waits: read under the claim lock, so no other claim adds one.
+  -- (ORDER BY id: the first entry of outbox_pending_idx, whatever the statistics say.)
+  SELECT coalesce(c.rollout_stage, 'everyone'), coalesce(c.paused_at IS NOT NULL, false),
+         (SELECT o.id FROM telegram.outbox o WHERE o.status = 'pending' ORDER BY o.id LIMIT 1) IS NOT NULL
+    INTO v_stage, v_paused, v_pending
+    FROM (SELECT) one LEFT JOIN telegram.controls c ON true;
 
-  RETURN QUERY
-  WITH skipped AS (
-    UPDATE telegram.outbox o
-       SET status = 'skipped',
-           last_error = CASE WHEN h.user_exists IS NULL THEN 'user deleted'
-                             WHEN h.chat IS NULL THEN 'not linked'
-                             WHEN h.blocked_at IS NOT NULL THEN 'blocked'
-                             WHEN h.out_of_stage THEN 'not in rollout stage'
-                             ELSE 'muted' END
-      FROM (SELECT b.id, u.id IS NOT NULL OR NULL AS user_exists, u."telegramChatId" AS chat,
-                   p.blocked_at, p.muted_kinds,
-                   CASE WHEN b.kind = 'test' THEN NULL
-                        WHEN b.kind = 'broadcast' THEN 'announcements'
-                        WHEN b.kind IN ('file_paid', 'payment_received') THEN 'payments'
-                        WHEN b.kind LIKE 'order%' THEN 'orders' ELSE 'files' END AS category,
-                   -- 'everyone' asks nothing per row.
-                   CASE WHEN v_stage = 'everyone' THEN false
-                        ELSE NOT telegram.in_rollout(b.user_id) END AS out_of_stage
-              FROM telegram.outbox b
-              LEFT JOIN public.users u ON u.id = b.user_id
-              LEFT JOIN telegram.chat_prefs p ON p.user_id = b.user_id
-             WHERE b.id > v_last AND b.status = 'pending') h
-     WHERE o.id = h.id
-       AND (h.user_exists IS NULL OR h.chat IS NULL OR h.blocked_at IS NOT NULL OR h.out_of_stage
-            OR h.category = ANY (coalesce(h.muted_kinds, '{}')))
-    RETURNING o.kind, o.last_error
-  )
-  SELECT NULL::text, NULL::text, s.kind, NULL::text, NULL::text, NULL::text, NULL::integer,
-         NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::integer, NULL::timestamptz,
-         NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean,
-         NULL::text[], NULL::text, NULL::smallint, NULL::smallint, NULL::timestamptz,
-         s.last_error
-    FROM skipped s;
+  -- The new events, in order: the skipped, and those leased at once (nothing else was
+  -- pending, nothing is paused, and they were few enough for the window to take all).
+  -- A new row left pending and free means the window below must run: the first such
+  -- row comes too (one, not every row of a large ingest through this loop).
+  FOR r IN
+    WITH i AS (
+      SELECT * FROM telegram.ingest_settle_lease(CASE WHEN v_pending OR v_paused THEN NULL ELSE p_worker END,
+                                                 p_limit, p_per_customer, p_lease_seconds, p_scan, v_stage)
+    )
+    SELECT i.id, i.user_id, i.kind, i.subject_id, i.label, i.status_to, i.eta_minutes, i.comment,
+           i.tracking_number, i.cod_status, i.paid, i.attempts, i.created_at, i.status, i.last_error,
+           i.locked_by IS NOT NULL AS leased,
+           u."firstName"::text AS first_name, u."lastName"::text AS last_name,
+           u.language::text AS language, u.timezone::text AS timezone,
+           u."telegramChatId"::text AS chat, u.id IS NOT NULL AS user_exists,
+           p.muted_kinds, p.language AS language_override, p.quiet_hours_start, p.quiet_hours_end,
+           p.blocked_at
+      FROM i
+      LEFT JOIN public.users u ON i.locked_by IS NOT NULL AND u.id = i.user_id
+      LEFT JOIN telegram.chat_prefs p ON i.locked_by IS NOT NULL AND p.user_id = i.user_id
+     WHERE i.status = 'skipped' OR i.locked_by IS NOT NULL
+        OR i.id = (SELECT min(w.id) FROM i w WHERE w.status = 'pending' AND w.locked_by IS NULL)
+     ORDER BY i.id
+  LOOP
+    IF r.status = 'skipped' THEN
+      id := NULL; user_id := NULL; kind := r.kind; subject_id := NULL; label := NULL;
+      status_to := NULL; eta_minutes := NULL; comment := NULL; tracking_number := NULL;
+      cod_status := NULL; paid := NULL; attempts := NULL; created_at := NULL; first_name := NULL;
+      last_name := NULL; language := NULL; timezone := NULL; chat := NULL; user_exists := NULL;
+      muted_kinds := NULL; language_override := NULL; quiet_start := NULL; quiet_end := NULL;
+      blocked_at := NULL; skipped_reason := r.last_error;
+    ELSIF r.leased THEN
+      id := r.id::text; user_id := r.user_id; kind := r.kind; subject_id := r.subject_id;
+      label := r.label; status_to := r.status_to; eta_minutes := r.eta_minutes;
+      comment := r.comment; tracking_number := r.tracking_number; cod_status := r.cod_status;
+      paid := r.paid; attempts := r.attempts; created_at := r.created_at;
+      first_name := r.first_name; last_name := r.last_name; language := r.language;
+      timezone := r.timezone; chat := r.chat; user_exists := r.user_exists;
+      muted_kinds := r.muted_kinds; language_override := r.language_override;
+      quiet_start := r.quiet_hours_start; quiet_end := r.quiet_hours_end;
+      blocked_at := r.blocked_at; skipped_reason := NULL;
+    ELSE
+      v_pending := true;
+      CONTINUE;
+    END IF;
+    RETURN NEXT;
+  END LOOP;
 
-  -- Paused: events join the outbox and wait there; nothing is leased.
-  IF v_paused THEN
+  -- Paused: events join the outbox and wait there; nothing is leased. Nothing pending
+  -- before the ingest and no new row left pending: the ingest leased what the window
+  -- would have.
+  IF v_paused OR NOT v_pending THEN
     RETURN;
   END IF;
 
@@ -530,7 +549,7 @@ BEGIN
 END
 $function$;
 REVOKE EXECUTE ON FUNCTION telegram.claim_batch_all(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) FROM PUBLIC;
-COMMENT ON FUNCTION telegram.claim_batch_all(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The claim (called by telegram.claim_batch when something may be claimed): ingests events, settles the skipped (returned first, skipped_reason set), leases due rows per customer in order (returned after).';
+COMMENT ON FUNCTION telegram.claim_batch_all(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer) IS 'The claim (called by telegram.claim_batch when something may be claimed): ingests events with telegram.ingest_settle_lease (the skipped returned with skipped_reason set; with nothing pending before, nothing paused and few new rows, these leased at once), then, when rows were pending or left pending, leases due rows per customer in order (returned after).';
 
 -- from 000003-telegram-schema.sql, replaced in 000011-live-beside-the-website.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
@@ -727,11 +746,24 @@ $function$;
 REVOKE EXECUTE ON FUNCTION telegram.in_rollout(p_user_id text) FROM PUBLIC;
 COMMENT ON FUNCTION telegram.in_rollout(p_user_id text) IS 'Whether the rollout stage (telegram.controls) lets this customer be notified and link: everyone; or staff (role ADMIN, SUPER_ADMIN) and the internal allow-list; in beta also the beta allow-list and beta_percent % of customers (telegram.rollout_bucket).';
 
--- from 000003-telegram-schema.sql, replaced in 000021-test-message-and-broadcast.sql, 000026-one-column-intake.sql (the definition below is the live one)
+-- from 000003-telegram-schema.sql, replaced in 000021-test-message-and-broadcast.sql, 000026-one-column-intake.sql, 000027-lone-event-two-writes.sql (the definition below is the live one)
 -- privileges: {<owner>=X/<owner>}
 CREATE OR REPLACE FUNCTION telegram.ingest_events()
  RETURNS integer
  LANGUAGE sql
+AS $function$
+  SELECT count(*)::int FROM telegram.ingest_settle_lease(NULL, 0, 0, 0, 0, NULL)
+$function$;
+REVOKE EXECUTE ON FUNCTION telegram.ingest_events() FROM PUBLIC;
+COMMENT ON FUNCTION telegram.ingest_events() IS 'Moves telegram.events and telegram.intake into telegram.outbox as pending rows (one message per website change, in recorded order); returns how many. The notifier''s claim ingests with telegram.ingest_settle_lease; safe to call by hand.';
+
+-- from 000027-lone-event-two-writes.sql
+-- privileges: {<owner>=X/<owner>}
+CREATE OR REPLACE FUNCTION telegram.ingest_settle_lease(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer, p_stage text)
+ RETURNS SETOF telegram.outbox
+ LANGUAGE sql
+ ROWS 1
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
   WITH from_events AS (
     DELETE FROM telegram.events RETURNING *
@@ -769,27 +801,57 @@ AS $function$
              WHEN 'broadcast' THEN 'broadcast'
            END AS kind
       FROM facts f
-  ), inserted AS (
-    INSERT INTO telegram.outbox
-      (user_id, kind, subject_id, label, status_to, eta_minutes, eta_set_at, comment, tracking_number, cod_status, paid, created_at)
-    SELECT c.user_id, c.kind, c.subject_id, c.label,
-           CASE WHEN c.source IN ('file_insert', 'payment') OR c.status_changed THEN c.new_status END,
-           CASE WHEN c.eta_changed THEN c.new_eta END,
-           CASE WHEN c.eta_changed THEN c.new_eta_set_at END,
-           CASE WHEN c.commented OR c.source = 'broadcast' THEN c.comment END,
-           CASE WHEN c.tracking_changed THEN c.new_tracking END,
-           CASE WHEN c.cod_changed THEN c.new_cod END,
-           CASE WHEN c.paid_now THEN true END,
-           c.recorded_at
+  ), judged AS (
+    SELECT c.*,
+           CASE WHEN p_stage IS NULL THEN NULL
+                WHEN u.id IS NULL THEN 'user deleted'
+                WHEN u."telegramChatId" IS NULL THEN 'not linked'
+                WHEN p.blocked_at IS NOT NULL THEN 'blocked'
+                -- 'everyone' asks nothing per row.
+                WHEN p_stage <> 'everyone' AND NOT telegram.in_rollout(c.user_id) THEN 'not in rollout stage'
+                WHEN CASE WHEN c.kind = 'test' THEN NULL
+                          WHEN c.kind = 'broadcast' THEN 'announcements'
+                          WHEN c.kind IN ('file_paid', 'payment_received') THEN 'payments'
+                          WHEN c.kind LIKE 'order%' THEN 'orders' ELSE 'files' END
+                     = ANY (coalesce(p.muted_kinds, '{}')) THEN 'muted'
+           END AS skipped_reason
       FROM classified c
+      -- One index probe per new row (LIMIT 1 keeps each a nested loop: the intake's
+      -- estimate, from its churned pages, would otherwise hash the whole users table).
+      LEFT JOIN LATERAL (SELECT u.id, u."telegramChatId" FROM public.users u
+                          WHERE p_stage IS NOT NULL AND u.id = c.user_id LIMIT 1) u ON true
+      LEFT JOIN LATERAL (SELECT p.blocked_at, p.muted_kinds FROM telegram.chat_prefs p
+                          WHERE p_stage IS NOT NULL AND p.user_id = c.user_id LIMIT 1) p ON true
      WHERE c.kind IS NOT NULL
-     ORDER BY c.recorded_at
-    RETURNING 1
   )
-  SELECT count(*)::int FROM inserted
+  INSERT INTO telegram.outbox
+    (user_id, kind, subject_id, label, status_to, eta_minutes, eta_set_at, comment, tracking_number, cod_status, paid,
+     created_at, status, last_error, locked_until, locked_by, attempts)
+  SELECT j.user_id, j.kind, j.subject_id, j.label,
+         CASE WHEN j.source IN ('file_insert', 'payment') OR j.status_changed THEN j.new_status END,
+         CASE WHEN j.eta_changed THEN j.new_eta END,
+         CASE WHEN j.eta_changed THEN j.new_eta_set_at END,
+         CASE WHEN j.commented OR j.source = 'broadcast' THEN j.comment END,
+         CASE WHEN j.tracking_changed THEN j.new_tracking END,
+         CASE WHEN j.cod_changed THEN j.new_cod END,
+         CASE WHEN j.paid_now THEN true END,
+         j.recorded_at,
+         CASE WHEN j.skipped_reason IS NULL THEN 'pending' ELSE 'skipped' END,
+         j.skipped_reason,
+         CASE WHEN a.all_told AND j.skipped_reason IS NULL THEN now() + make_interval(secs => p_lease_seconds) END,
+         CASE WHEN a.all_told AND j.skipped_reason IS NULL THEN p_worker END,
+         CASE WHEN a.all_told AND j.skipped_reason IS NULL THEN 1 ELSE 0 END
+    FROM judged j
+    -- Leased: every row told, when they are no more than one customer's share, the
+    -- claim's limit and its scan (so the per-customer window would take them all).
+    CROSS JOIN (SELECT p_worker IS NOT NULL
+                       AND count(*) <= least(p_per_customer, p_limit, p_scan) AS all_told
+                  FROM judged WHERE skipped_reason IS NULL) a
+   ORDER BY j.recorded_at
+  RETURNING *
 $function$;
-REVOKE EXECUTE ON FUNCTION telegram.ingest_events() FROM PUBLIC;
-COMMENT ON FUNCTION telegram.ingest_events() IS 'Moves telegram.events into telegram.outbox (one message per website change, in recorded order). Called by the notifier; safe to call by hand.';
+REVOKE EXECUTE ON FUNCTION telegram.ingest_settle_lease(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer, p_stage text) FROM PUBLIC;
+COMMENT ON FUNCTION telegram.ingest_settle_lease(p_worker text, p_limit integer, p_per_customer integer, p_lease_seconds double precision, p_scan integer, p_stage text) IS 'The claim''s ingest (telegram.claim_batch_all, under the claim lock): moves telegram.events and telegram.intake into telegram.outbox in recorded order; with p_stage (the rollout stage) writes as skipped the rows nobody may be told (reason in last_error); with p_worker leases to it the rows of the others when they are no more than least(p_per_customer, p_limit, p_scan), which the per-customer window would lease all (the caller passes p_worker only when no row was pending and nothing is paused). Returns the rows written.';
 
 -- from 000011-live-beside-the-website.sql
 -- privileges: {<owner>=X/<owner>}

@@ -22,9 +22,9 @@ async function rowOf(label: string) {
 }
 
 // A lone event (the common case: one website change, an idle notifier) is a claim of its
-// own, and the customers nobody may tell are settled by the claim's skip step (the rows
-// above the last outbox id before the claim's ingest), never leased: for the rollout
-// stage, nothing after the claim would stop the message.
+// own, and the customers nobody may tell are settled as skipped by the claim's ingest
+// (migration 000027), never leased: for the rollout stage, nothing after the claim would
+// stop the message.
 describe("a claim that ingests one event", () => {
   let chat = 91_000;
   const linked = () => website(db.sql).createUser({ chatId: cipher.encrypt(chat++) });
@@ -76,6 +76,77 @@ describe("a claim that ingests one event", () => {
     });
     expect(await rowOf("told.bin")).toEqual([
       { status: "pending", last_error: null, attempts: 1, locked_by: "test" },
+    ]);
+  });
+});
+
+// Migration 000027: with nothing pending before it, a claim leases new events as it
+// writes them. It must lease exactly what the per-customer window would have: never a
+// customer's event while an earlier one of theirs is pending, never more than the claim's
+// limits.
+describe("a claim that leases new events as it ingests them", () => {
+  let chat = 92_000;
+  const site = () => website(db.sql);
+  const linked = () => site().createUser({ chatId: cipher.encrypt(chat++) });
+  const labelsOf = (claim: { rows: Array<{ label: string | null }> }) =>
+    claim.rows.map((r) => r.label);
+  async function outbox(labels: string[]) {
+    return db.sql<Array<{ label: string; status: string; locked_by: string | null }>>`
+      SELECT label, status, locked_by FROM telegram.outbox WHERE label = ANY(${labels}) ORDER BY id`;
+  }
+  async function settleEarlierRows() {
+    await db.sql`UPDATE telegram.outbox SET status = 'sent', locked_until = NULL WHERE status = 'pending'`;
+  }
+
+  it("leases each customer's first perCustomer events, the first limit of them, in recorded order", async () => {
+    await settleEarlierRows();
+    const [a, b, c] = [await linked(), await linked(), await linked()];
+    for (const [user, label] of [
+      [a, "a1"],
+      [a, "a2"],
+      [a, "a3"],
+      [b, "b1"],
+      [c, "c1"],
+    ] as const)
+      await site().uploadFile(user, label);
+    const first = await claimDue(db.sql, {
+      workerId: "test",
+      limit: 3,
+      perCustomer: 2,
+      leaseSeconds: 30,
+    });
+    expect(labelsOf(first)).toEqual(["a1", "a2", "b1"]);
+    expect(await outbox(["a1", "a2", "a3", "b1", "c1"])).toEqual([
+      { label: "a1", status: "pending", locked_by: "test" },
+      { label: "a2", status: "pending", locked_by: "test" },
+      { label: "a3", status: "pending", locked_by: null },
+      { label: "b1", status: "pending", locked_by: "test" },
+      { label: "c1", status: "pending", locked_by: null },
+    ]);
+    // The next claim: a3 waits behind a1 and a2, still leased; c1 goes.
+    const second = await claimDue(db.sql, {
+      workerId: "next",
+      limit: 500,
+      perCustomer: 2,
+      leaseSeconds: 30,
+    });
+    expect(labelsOf(second)).toEqual(["c1"]);
+  });
+
+  it("leaves a customer's new event pending while their earlier one is leased by another notifier", async () => {
+    await settleEarlierRows();
+    const [a, b] = [await linked(), await linked()];
+    await site().uploadFile(a, "earlier.bin");
+    const other = await claimDue(db.sql, { workerId: "other", limit: 500, leaseSeconds: 30 });
+    expect(labelsOf(other)).toEqual(["earlier.bin"]);
+    await site().uploadFile(a, "later.bin");
+    await site().uploadFile(b, "someone-else.bin");
+    const mine = await claimDue(db.sql, { workerId: "test", limit: 500, leaseSeconds: 30 });
+    expect(labelsOf(mine)).toEqual(["someone-else.bin"]);
+    expect(await outbox(["earlier.bin", "later.bin", "someone-else.bin"])).toEqual([
+      { label: "earlier.bin", status: "pending", locked_by: "other" },
+      { label: "later.bin", status: "pending", locked_by: null },
+      { label: "someone-else.bin", status: "pending", locked_by: "test" },
     ]);
   });
 });

@@ -28,6 +28,29 @@ export function cpuRows(what: string, t: { ms: number; cpuUs: number }): BenchRo
   ];
 }
 
+/**
+ * `customers` linked customers and `files` of their files (f1, f2, …, status PENDING),
+ * written without our triggers, then ANALYZEd; our triggers on again. Each
+ * `UPDATE tuning_files SET status = 'READY' WHERE id = 'f<n>'` is then one lone event.
+ */
+export async function addLinkedCustomers(
+  sql: postgres.Sql,
+  customers: number,
+  files: number,
+): Promise<void> {
+  await useTriggers(sql, "none");
+  await sql`
+    INSERT INTO users (id, email, "firstName", "lastName", "updatedAt", "telegramChatId", "telegramLinkedAt")
+    SELECT 'user-' || g, 'c' || g || '@example.com', 'Customer', 'Bench', now(), 'chat-' || g, now()
+      FROM generate_series(1, ${customers}) g`;
+  await sql`
+    INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", status, "updatedAt")
+    SELECT 'f' || g, 'user-' || (1 + g % ${customers}), 'f' || g || '.bin', 'f' || g, 1, 'bin', 'PENDING', now()
+      FROM generate_series(1, ${files}) g`;
+  await sql`ANALYZE`;
+  await useTriggers(sql, "ours");
+}
+
 async function probeClaim(o: {
   rounds: number;
   customers: number;
@@ -50,17 +73,7 @@ async function probeClaim(o: {
   });
   try {
     if (o.apply) await sql.unsafe(await readFile(o.apply, "utf8"));
-    await useTriggers(sql, "none");
-    await sql`
-      INSERT INTO users (id, email, "firstName", "lastName", "updatedAt", "telegramChatId", "telegramLinkedAt")
-      SELECT 'user-' || g, 'c' || g || '@example.com', 'Customer', 'Bench', now(), 'chat-' || g, now()
-        FROM generate_series(1, ${o.customers}) g`;
-    await sql`
-      INSERT INTO tuning_files (id, "userId", "originalFilename", "r2Key", "fileSize", "fileType", status, "updatedAt")
-      SELECT 'f' || g, 'user-' || (1 + g % ${o.customers}), 'f' || g || '.bin', 'f' || g, 1, 'bin', 'PENDING', now()
-        FROM generate_series(1, ${2 * o.rounds + 20}) g`;
-    await sql`ANALYZE`;
-    await useTriggers(sql, "ours");
+    await addLinkedCustomers(sql, o.customers, 2 * o.rounds + 20);
     // The claiming backend's CPU time (ns on the CPU, /proc/<pid>/schedstat): unlike the
     // wall clock, hardly moved by the other work of a shared machine.
     const [{ pid }] = await claimer<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;

@@ -40,12 +40,15 @@ export interface Claim {
 
 /**
  * In one round trip (telegram.claim_batch, migration 000010: one transaction under the
- * claim lock): moves new events into the outbox (settling at once those nobody is told
- * about: unlinked, muted, blocked, deleted customers), then leases up to `limit` due rows, oldest first: for each customer the first
- * `perCustomer` pending rows, and only while every earlier pending row of that customer
- * is free and due. So a customer's messages never overtake each other, even across
- * notifier processes, and one claim serves many messages. A lease that is not settled
- * expires and the rows are claimed again.
+ * claim lock): moves new events into the outbox (writing as skipped those nobody is told
+ * about: unlinked, muted, blocked, deleted customers, outside the rollout stage), then
+ * leases up to `limit` due rows, oldest first: for each customer the first `perCustomer`
+ * pending rows, and only while every earlier pending row of that customer is free and
+ * due. When no row was pending before, the new rows are leased as they are written
+ * (migration 000027: a lone event costs the outbox two writes, this one and the
+ * mark-sent). So a customer's messages never overtake each other, even across notifier
+ * processes, and one claim serves many messages. A lease that is not settled expires and
+ * the rows are claimed again.
  */
 export async function claimDue(
   sql: postgres.Sql,
