@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotApiDouble } from "../double/bot-api-double.ts";
+import type { Notifier } from "../src/notifier/notifier.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { cipher, startNotifier } from "./support/notifier-harness.ts";
 import { website } from "./support/website.ts";
@@ -38,19 +39,24 @@ async function uploadsOfNewCustomers(count: number, firstChat: number): Promise<
   return chats;
 }
 
+/** Runs `notifier` until each of `chats` got a message, then stops it. */
+async function runUntilEachGotOne(notifier: Notifier, chats: number[]): Promise<void> {
+  await notifier.start();
+  try {
+    for (const chat of chats)
+      await telegram.waitForMessages(1, { chatId: chat, timeoutMs: 30_000 });
+  } finally {
+    await notifier.stop();
+  }
+}
+
 describe("NOTIFY_MAX_PER_SECOND", () => {
   it("a backlog of 15 messages to 15 customers under a cap of 3/s: no second of arrivals at Telegram holds more than the cap", async () => {
     const cap = 3;
     const chats = await uploadsOfNewCustomers(15, 64_000);
     // Eight sends may be in flight at once: only the cap can hold them back.
     const { notifier } = startNotifier(db, telegram, { maxPerSecond: cap, concurrency: 8 });
-    await notifier.start();
-    try {
-      for (const chat of chats)
-        await telegram.waitForMessages(1, { chatId: chat, timeoutMs: 30_000 });
-    } finally {
-      await notifier.stop();
-    }
+    await runUntilEachGotOne(notifier, chats);
     const arrivals = telegram.arrivals.filter((a) => a.method === "sendMessage");
     expect(arrivals).toHaveLength(15);
     // The limiter lets a send go every 1000/cap ms; each then reaches the double after a
@@ -115,13 +121,7 @@ describe("NOTIFY_MAX_PER_SECOND", () => {
       SELECT coalesce(max(id), 0)::text AS last FROM telegram.outbox`;
     const chats = await uploadsOfNewCustomers(24, 67_000);
     const { notifier } = startNotifier(db, telegram, { maxPerSecond: 30 });
-    await notifier.start();
-    try {
-      for (const chat of chats)
-        await telegram.waitForMessages(1, { chatId: chat, timeoutMs: 30_000 });
-    } finally {
-      await notifier.stop();
-    }
+    await runUntilEachGotOne(notifier, chats);
     // Rows updated by one transaction share its xmin: what a DBA sees of the commits.
     const [{ sent, commits }] = await db.sql<[{ sent: number; commits: number }]>`
       SELECT count(*)::int AS sent, count(DISTINCT o.xmin::text)::int AS commits
