@@ -22,10 +22,11 @@ const FLUSH_MS = 5;
 /**
  * The same under a send cap. Its sends are 1/cap apart (33 ms at 30/s), so 5 ms gathered
  * one row per UPDATE: a round trip, a commit and 0.5–0.8 ms of the server's CPU for each
- * message, beside the website's writes. A quarter of a second gathers about cap ÷ 4 (8 at
- * 30/s, FLUSH_ROWS at most); a crash before they are recorded sends those again.
+ * message, beside the website's writes. A tenth of a second gathers about cap ÷ 10 (3 at
+ * 30/s); a crash before they are recorded sends those again. 250 ms (8 at 30/s) saved
+ * little more and repeated up to 5 messages per SIGKILL at 20/s (docs/benchmarks.md).
  */
-const CAPPED_FLUSH_MS = 250;
+const CAPPED_FLUSH_MS = 100;
 /** Claimed batches up to this size log every send at info; bigger ones log a summary. */
 const LOG_EACH_UP_TO = 10;
 
