@@ -17,8 +17,16 @@ import { type RunState, running } from "./state.ts";
 
 /** Sent rows recorded per UPDATE, at most. */
 const FLUSH_ROWS = 32;
-/** How long a sent row may wait to be recorded, at most. */
+/** How long a sent row may wait to be recorded, at most, with no send cap. */
 const FLUSH_MS = 5;
+/**
+ * The same under a send cap. Its sends are 1/cap apart (33 ms at 30/s), so 5 ms gathered
+ * one row per UPDATE: a round trip, a commit and 0.5–0.8 ms of the server's CPU for each
+ * message, beside the website's writes. A tenth of a second gathers about cap ÷ 10 (3 at
+ * 30/s); a crash before they are recorded sends those again. 250 ms (8 at 30/s) saved
+ * little more and repeated up to 5 messages per SIGKILL at 20/s (docs/benchmarks.md).
+ */
+const CAPPED_FLUSH_MS = 100;
 /** Claimed batches up to this size log every send at info; bigger ones log a summary. */
 const LOG_EACH_UP_TO = 10;
 
@@ -34,6 +42,8 @@ export interface DeliveryOptions {
    */
   slots: Semaphore;
   sendRow: SendRow;
+  /** The send cap (messages per second, 0 = none): sets how long sent rows wait to be recorded together. */
+  maxPerSecond: number;
 }
 
 /**
@@ -45,6 +55,7 @@ export interface DeliveryOptions {
  */
 export function createDelivery(options: DeliveryOptions): DeliverBatch {
   const { sql, logger, state, concurrency, slots, sendRow } = options;
+  const flushMs = options.maxPerSecond > 0 ? CAPPED_FLUSH_MS : FLUSH_MS;
 
   return async function deliverBatch(rows, onTail, leaseEndsAt) {
     // Each send gets its own info line in a small batch; a big one (a backlog) gets one
@@ -53,7 +64,7 @@ export function createDelivery(options: DeliveryOptions): DeliverBatch {
     const logEach = rows.length <= LOG_EACH_UP_TO;
     const startedAt = performance.now();
     const chains = byCustomer(rows);
-    const sent = createSentLog(sql, logger);
+    const sent = createSentLog(sql, logger, flushMs);
     let waiting = chains.size;
     let started = 0;
     let tailed = false;
@@ -130,10 +141,10 @@ function byCustomer(rows: readonly ClaimedRow[]): Map<string, ClaimedRow[]> {
 }
 
 /**
- * Accepted rows, recorded in chunks: at most FLUSH_ROWS, at most FLUSH_MS later. A crash
+ * Accepted rows, recorded in chunks: at most FLUSH_ROWS, at most `flushMs` later. A crash
  * before a chunk commits sends those rows again (at least once, never lost).
  */
-function createSentLog(sql: postgres.Sql, logger: Logger) {
+function createSentLog(sql: postgres.Sql, logger: Logger, flushMs: number) {
   const sent: SentRow[] = [];
   let accepted = 0;
   let flushing: Promise<void> = Promise.resolve();
@@ -158,7 +169,7 @@ function createSentLog(sql: postgres.Sql, logger: Logger) {
       accepted++;
       sent.push(entry);
       if (sent.length >= FLUSH_ROWS) void flush();
-      else timer ??= setTimeout(flush, FLUSH_MS);
+      else timer ??= setTimeout(flush, flushMs);
     },
     /** Records what is left; resolves when every chunk so far is recorded (or failed). */
     flush,

@@ -121,6 +121,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     // Customers sending at once, across batches.
     slots: semaphore(concurrency),
     sendRow,
+    maxPerSecond: options.maxPerSecond,
   });
   const bell = new Doorbell({
     databaseUrl: options.databaseUrl,
