@@ -3,7 +3,7 @@ import { Api, BotError, GrammyError, HttpError } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BotApiDouble, type Fault } from "../double/bot-api-double.ts";
-import { createBot } from "../src/bot/bot.ts";
+import { BOT_RETRY_SECONDS, createBot } from "../src/bot/bot.ts";
 import { loadConfig } from "../src/config.ts";
 import { freePort } from "../src/db/embedded.ts";
 import { ensureMigrated } from "../src/db/migration-check.ts";
@@ -103,7 +103,12 @@ describe("the log scrubbing layer", () => {
   it.each<[string, Fault, string]>([
     ["403 blocked", { kind: "blocked" }, "bot was blocked by the user"],
     ["400 chat not found", { kind: "chatNotFound" }, "chat not found"],
-    ["429 too many requests", { kind: "tooManyRequests", retryAfter: 3 }, "Too Many Requests"],
+    // Longer than the bot waits out (a shorter one is sent again: bot.api-client).
+    [
+      "429 too many requests",
+      { kind: "tooManyRequests", retryAfter: BOT_RETRY_SECONDS + 5 },
+      "Too Many Requests",
+    ],
   ])(
     "bot.catch: a reply Telegram refuses (%s, GrammyError with payload.chat_id and the text) logs neither the chat id nor the reply",
     async (_name, fault, description) => {
